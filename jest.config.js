@@ -4,10 +4,12 @@ const moduleNameMapper = {
   '^@app/(contracts|domain|messaging|persistence|platform|auth)(|/.*)$': '<rootDir>/libs/$1/src$2',
 };
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.json' }],
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
 };
 
 module.exports = {
+  // End-to-end tests wait on real services; each sets tighter waits of its own.
+  testTimeout: 180000,
   projects: [
     {
       displayName: 'unit',
@@ -26,7 +28,6 @@ module.exports = {
       moduleFileExtensions: ['ts', 'js', 'json'],
       moduleNameMapper,
       transform,
-      testTimeout: 180000,
     },
   ],
 };

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Starts the whole stack on this machine: PostgreSQL (the local server), the Kafka broker and the
+# five services, each as a background process with its log in .cache/logs.
+#
+#   stack.sh start | stop | status
+#
+# Settings come from the environment (see README); development secrets are generated once into
+# .cache/dev.env and reused, so tokens minted with `npm run token` keep working.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+cache="${JIT_CACHE_DIR:-$root/.cache}"
+logs="$cache/logs"
+pids="$cache/pids"
+services=(ledger expiry notifications approvals requests)
+declare -A ports=([requests]=3001 [approvals]=3002 [expiry]=3003 [notifications]=3004 [ledger]=3005)
+
+log() { echo "[stack] $*" >&2; }
+
+load_env() {
+  mkdir -p "$cache" "$logs" "$pids"
+  if [ ! -f "$cache/dev.env" ]; then
+    {
+      echo "JWT_SECRET=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')"
+      echo "WEBHOOK_SIGNING_SECRET=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')"
+    } >"$cache/dev.env"
+  fi
+  set -a
+  # shellcheck disable=SC1091
+  source "$cache/dev.env"
+  set +a
+  export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/jit_access}"
+  export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:9092}"
+  export POLICY_FILE="${POLICY_FILE:-$root/config/access-policies.yaml}"
+  export LOG_LEVEL="${LOG_LEVEL:-info}"
+}
+
+healthy() {
+  curl -fsS "http://127.0.0.1:${ports[$1]}/health" >/dev/null 2>&1
+}
+
+start() {
+  load_env
+  bash scripts/ensure-dependencies.sh
+  bash scripts/ensure-postgres.sh
+  bash scripts/kafka/broker.sh start
+  if [ ! -f dist/apps/requests/src/main.js ] || [ "${JIT_REBUILD:-1}" = "1" ]; then
+    log "building"
+    npm run --silent build
+  fi
+  KAFKA_TOPIC_PREFIX="${KAFKA_TOPIC_PREFIX:-}" node dist/scripts/create-topics.js
+  for service in "${services[@]}"; do
+    if healthy "$service"; then
+      log "$service already answers on ${ports[$service]}"
+      continue
+    fi
+    HTTP_PORT="${ports[$service]}" nohup node "dist/apps/$service/src/main.js" \
+      >>"$logs/$service.log" 2>&1 &
+    echo $! >"$pids/$service.pid"
+  done
+  for service in "${services[@]}"; do
+    for _ in $(seq 1 60); do
+      healthy "$service" && break
+      if [ -f "$pids/$service.pid" ] && ! kill -0 "$(cat "$pids/$service.pid")" 2>/dev/null; then
+        log "$service exited; last lines of $logs/$service.log:"
+        tail -n 20 "$logs/$service.log" >&2
+        exit 1
+      fi
+      sleep 1
+    done
+    healthy "$service" || { log "$service did not become healthy"; exit 1; }
+    log "$service ready on http://127.0.0.1:${ports[$service]} (OpenAPI at /docs)"
+  done
+}
+
+stop() {
+  for service in "${services[@]}"; do
+    local file="$pids/$service.pid"
+    [ -f "$file" ] || continue
+    kill "$(cat "$file")" 2>/dev/null || true
+    rm -f "$file"
+    log "stopped $service"
+  done
+}
+
+status() {
+  for service in "${services[@]}"; do
+    if healthy "$service"; then log "$service: up"; else log "$service: down"; fi
+  done
+}
+
+case "${1:-start}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,41 @@
+import { tokenFor } from './tokens';
+
+export interface HttpResult<T = any> {
+  status: number;
+  body: T;
+}
+
+/** Calls a service as the given user (subject and groups go into the bearer token). */
+export async function callAs<T = any>(
+  user: { id: string; groups: string[] } | null,
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpResult<T>> {
+  const authorization = user
+    ? { authorization: `Bearer ${await tokenFor(user.id, user.groups)}` }
+    : {};
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...authorization, ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = text;
+  }
+  return { status: response.status, body: parsed as T };
+}
+
+export const users = {
+  requester: { id: 'u-101', groups: ['sre'] },
+  engineer: { id: 'u-105', groups: ['engineering'] },
+  dbaOne: { id: 'u-202', groups: ['dba'] },
+  dbaTwo: { id: 'u-203', groups: ['dba'] },
+  sreOther: { id: 'u-102', groups: ['sre'] },
+  auditor: { id: 'u-190', groups: ['security-leads'] },
+};
