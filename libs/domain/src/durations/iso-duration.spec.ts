@@ -47,7 +47,7 @@ describe(parseDuration.name, () => {
       ['PT1H1M1S', HOUR + MINUTE + 1_000],
       ['PT36H', 36 * HOUR],
       ['PT01H', HOUR],
-      ['P36500D', 36500 * DAY],
+      ['P3650D', 3650 * DAY],
     ])('reads %s as %d ms', (input, expected) => {
       expect(millisecondsOf(input)).toBe(expected);
     });
@@ -87,7 +87,7 @@ describe(parseDuration.name, () => {
       ['P1Y', 'calendar-unit'],
       ['P1W', 'calendar-unit'],
       ['P1Y2M3DT4H', 'calendar-unit'],
-      ['P36501D', 'too-long'],
+      ['P3651D', 'too-long'],
       ['PT99999999999999999999S', 'too-long'],
       ['P', 'invalid-format'],
       ['PT', 'invalid-format'],

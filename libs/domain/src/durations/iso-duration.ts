@@ -24,9 +24,7 @@ const MINUTE_MS = 60 * SECOND_MS;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 
-// Only a sanity bound on the input: anything shorter is judged by the policy, whose refusal names
-// the maximum that applies (P9999D is "over the policy maximum", not "malformed").
-export const MAX_DURATION_DAYS = 36500;
+export const MAX_DURATION_DAYS = 3650;
 export const MAX_DURATION_MS = MAX_DURATION_DAYS * DAY_MS;
 
 // Wider than what is accepted, so that a near miss (a fraction, a month, a sign) gets a precise

@@ -1,0 +1,112 @@
+import { EventPayloads, EventType } from './payloads';
+
+const requestId = '6f1c2a4e-8d3b-4f6a-9c1e-2b7d5e9a0c13';
+const grantId = '0b8e4d2f-1a6c-4e3b-8f7d-5c2a9e1b6d40';
+const requester = { id: 'u-101', groups: ['sre'] };
+const target = { resource: 'db:orders-prod', role: 'db-admin' };
+
+/** One realistic payload per event type; the event catalog shows them and a test validates them. */
+export const EventExamples: { [K in EventType]: EventPayloads[K] } = {
+  AccessRequested: {
+    requestId,
+    requester,
+    ...target,
+    duration: 'PT1H',
+    justification: 'Rebuild the corrupted index on orders_2026_11',
+    ticket: 'INC-4821',
+    startAt: null,
+    channel: 'http',
+    submittedAt: '2026-12-01T09:58:12.000Z',
+  },
+  AccessRequestRefused: {
+    requestId,
+    requester,
+    ...target,
+    duration: 'P9999D',
+    reason: 'duration-exceeds-maximum',
+    message: 'requested P9999D exceeds the maximum PT2H for db-admin on db:orders-prod',
+    maximumDuration: 'PT2H',
+    policyId: 'orders-db',
+  },
+  ApprovalRequested: {
+    requestId,
+    requester,
+    ...target,
+    duration: 'PT1H',
+    justification: 'Rebuild the corrupted index on orders_2026_11',
+    ticket: 'INC-4821',
+    approverGroups: ['dba'],
+    approvalsRequired: 1,
+    decideBy: '2026-12-02T09:58:12.000Z',
+    policyId: 'orders-db',
+  },
+  ApprovalRecorded: {
+    requestId,
+    approver: 'u-202',
+    comment: 'Matches INC-4821',
+    approvalsCount: 1,
+    approvalsRequired: 1,
+    recordedAt: '2026-12-01T10:00:00.000Z',
+  },
+  RequestApproved: {
+    requestId,
+    approvers: ['u-202'],
+    automatic: false,
+    policyId: 'orders-db',
+    approvedAt: '2026-12-01T10:00:00.000Z',
+  },
+  RequestDenied: {
+    requestId,
+    deniedBy: 'u-203',
+    comment: 'Use the read replica instead',
+    deniedAt: '2026-12-01T10:00:00.000Z',
+  },
+  RequestDeadlinePassed: { requestId, decideBy: '2026-12-02T09:58:12.000Z' },
+  RequestExpired: {
+    requestId,
+    decideBy: '2026-12-02T09:58:12.000Z',
+    expiredAt: '2026-12-02T09:58:12.250Z',
+  },
+  GrantIssued: {
+    grantId,
+    requestId,
+    subject: 'u-101',
+    ...target,
+    startsAt: '2026-12-01T10:00:00.000Z',
+    endsAt: '2026-12-01T11:00:00.000Z',
+    duration: 'PT1H',
+    requestedDuration: 'PT1H',
+    capped: false,
+    approvers: ['u-202'],
+    automatic: false,
+    policyId: 'orders-db',
+  },
+  GrantExpired: {
+    grantId,
+    requestId,
+    subject: 'u-101',
+    ...target,
+    endedAt: '2026-12-01T11:00:00.000Z',
+    coveringGrantIds: [],
+  },
+  AccessRevoked: {
+    subject: 'u-101',
+    ...target,
+    lastGrantId: grantId,
+    requestId,
+    revokedAt: '2026-12-01T11:00:00.000Z',
+    reason: 'expired',
+  },
+  RecordDeadLettered: {
+    consumerGroup: 'jit-requests-ticketing',
+    sourceTopic: 'jit.ticketing.requests.v1',
+    partition: 2,
+    offset: '1187',
+    key: 'T-77',
+    value: '{"ticket": "T-77", "duration": ',
+    valueEncoding: 'utf8',
+    reason: 'invalid-json',
+    error: 'Unexpected end of JSON input',
+    deadLetteredAt: '2026-12-01T10:02:03.000Z',
+  },
+};
