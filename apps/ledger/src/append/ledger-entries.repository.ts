@@ -1,0 +1,133 @@
+import { Injectable } from '@nestjs/common';
+import { ChainLink } from '../chain/hash-chain';
+import { Queryable } from '../queryable';
+import { NewLedgerEntry } from './ledger-batch';
+
+/** A ledger entry as stored, with instants as ISO strings. */
+export interface StoredLedgerEntry {
+  seq: number;
+  eventId: string;
+  eventType: string;
+  partitionKey: string;
+  occurredAt: string;
+  recordedAt: string;
+  payload: string;
+  prevHash: string;
+  hash: string;
+}
+
+export interface LedgerEntryRow {
+  seq: string | number;
+  event_id: string;
+  event_type: string;
+  partition_key: string;
+  occurred_at: Date | string;
+  recorded_at: Date | string;
+  payload: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export const ENTRY_COLUMNS =
+  'seq, event_id, event_type, partition_key, occurred_at, recorded_at, payload, prev_hash, hash';
+
+/** The SQL of the append-only chain: its head, its entries, and nothing that changes an entry. */
+@Injectable()
+export class LedgerEntriesRepository {
+  /** Takes the chain's single write lock for the caller's transaction and reads the head. */
+  async lockHead(db: Queryable): Promise<ChainLink> {
+    const rows = (await db.query(
+      'SELECT seq, hash FROM ledger.ledger_head WHERE id = 1 FOR UPDATE',
+    )) as { seq: string; hash: string }[];
+    return headFrom(rows);
+  }
+
+  /** The ids (lowercase) among `eventIds` that the ledger already holds. */
+  async findRecorded(db: Queryable, eventIds: readonly string[]): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
+    const rows = (await db.query(
+      'SELECT event_id FROM ledger.ledger_entries WHERE event_id = ANY($1::uuid[])',
+      [eventIds],
+    )) as { event_id: string }[];
+    return new Set(rows.map((row) => row.event_id.toLowerCase()));
+  }
+
+  /** One statement for the whole batch, whatever its size: the rows travel as one JSON array. */
+  async insert(db: Queryable, entries: readonly NewLedgerEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const rows = entries.map((entry) => ({
+      seq: entry.seq,
+      event_id: entry.eventId,
+      event_type: entry.eventType,
+      partition_key: entry.partitionKey,
+      occurred_at: entry.occurredAt,
+      recorded_at: entry.recordedAt,
+      payload: entry.payload,
+      prev_hash: entry.prevHash,
+      hash: entry.hash,
+    }));
+    // json rather than jsonb: parsed once, with no binary copy built; strings come out as sent.
+    await db.query(
+      `INSERT INTO ledger.ledger_entries (${ENTRY_COLUMNS})
+       SELECT * FROM json_to_recordset($1::json) AS e(seq bigint, event_id uuid, event_type text,
+         partition_key text, occurred_at timestamptz, recorded_at timestamptz, payload text,
+         prev_hash text, hash text)`,
+      [JSON.stringify(rows)],
+    );
+  }
+
+  async moveHead(db: Queryable, head: ChainLink): Promise<void> {
+    await db.query('UPDATE ledger.ledger_head SET seq = $1, hash = $2 WHERE id = 1', [
+      head.seq,
+      head.hash,
+    ]);
+  }
+
+  /** Entries after `afterSeq`, up to and including `untilSeq`, in seq order. */
+  async readEntries(
+    db: Queryable,
+    afterSeq: number,
+    untilSeq: number,
+    limit: number,
+  ): Promise<StoredLedgerEntry[]> {
+    const rows = (await db.query(
+      `SELECT ${ENTRY_COLUMNS} FROM ledger.ledger_entries
+       WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
+      [afterSeq, untilSeq, limit],
+    )) as LedgerEntryRow[];
+    return rows.map(toStoredEntry);
+  }
+
+  /** The head as committed, without locking it. */
+  async readHead(db: Queryable): Promise<ChainLink> {
+    const rows = (await db.query('SELECT seq, hash FROM ledger.ledger_head WHERE id = 1')) as {
+      seq: string;
+      hash: string;
+    }[];
+    return headFrom(rows);
+  }
+}
+
+export function toStoredEntry(row: LedgerEntryRow): StoredLedgerEntry {
+  return {
+    seq: Number(row.seq),
+    eventId: row.event_id,
+    eventType: row.event_type,
+    partitionKey: row.partition_key,
+    occurredAt: toIso(row.occurred_at),
+    recordedAt: toIso(row.recorded_at),
+    payload: row.payload,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+function toIso(value: Date | string): string {
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+function headFrom(rows: { seq: string; hash: string }[]): ChainLink {
+  const head = rows[0];
+  if (!head) throw new Error('ledger.ledger_head has no row; the migrations did not run');
+  return { seq: Number(head.seq), hash: head.hash };
+}

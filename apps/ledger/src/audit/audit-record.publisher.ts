@@ -1,0 +1,158 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { EventProducer, OutgoingRecord } from '@app/messaging';
+import { TopicNames } from '@app/platform';
+import { LedgerEntriesRepository } from '../append/ledger-entries.repository';
+import { Queryable } from '../queryable';
+import { groupBySize, toAuditRecord } from './audit-record';
+
+const BATCH_SIZE = 500;
+const IDLE_DELAY_MS = 100;
+// Below the broker's default message.max.bytes (1 MiB), which bounds one partition's record batch.
+const MAX_SEND_BYTES = 512 * 1024;
+const PUBLISHER_LOCK = 'ledger:audit-publication';
+
+/**
+ * Publishes every ledger entry, in seq order, to the single-partition audit topic. One instance
+ * publishes at a time (a transaction-scoped advisory lock), from a cursor kept in the database.
+ *
+ * Entries become visible in seq order: a seq is taken under the head lock, which is held until the
+ * entry commits, so the publisher never skips over an entry still being written.
+ */
+@Injectable()
+export class AuditRecordPublisher implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(AuditRecordPublisher.name);
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private interrupt: (() => void) | null = null;
+  private woken = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly producer: EventProducer,
+    private readonly topics: TopicNames,
+    private readonly entries: LedgerEntriesRepository,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.stop();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.interrupt?.();
+    await this.loop;
+    this.loop = null;
+  }
+
+  /** Asks for a round now, e.g. right after an append committed, instead of at the next poll. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  // Limitation: a crash after the send and before the cursor commit publishes up to one batch
+  // again on restart; SIEMs de-duplicate audit records by seq.
+  // Limitation: an entry whose record exceeds the broker's maximum message size is retried
+  // forever and holds back the entries after it; the failing rounds are logged, as errors from
+  // the fifth one on.
+  /** Publishes the next entries after the cursor; returns how many were sent. */
+  async publishPending(): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      if (!(await this.takeTurn(manager))) return 0;
+
+      const cursor = await this.readCursor(manager);
+      const entries = await this.entries.readEntries(
+        manager,
+        cursor,
+        Number.MAX_SAFE_INTEGER,
+        BATCH_SIZE,
+      );
+      if (entries.length === 0) return 0;
+
+      const records: OutgoingRecord[] = entries.map((entry) => ({
+        topic: this.topics.auditRecords,
+        key: entry.partitionKey,
+        value: JSON.stringify(toAuditRecord(entry)),
+      }));
+      for (const group of groupBySize(records, MAX_SEND_BYTES)) await this.producer.send(group);
+
+      const lastSeq = entries[entries.length - 1]!.seq;
+      await manager.query(
+        'UPDATE ledger.audit_publication SET last_published_seq = $1 WHERE id = 1',
+        [lastSeq],
+      );
+      return entries.length;
+    });
+  }
+
+  private async takeTurn(db: Queryable): Promise<boolean> {
+    const rows = (await db.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS got', [
+      PUBLISHER_LOCK,
+    ])) as { got: boolean }[];
+    return rows[0]?.got === true;
+  }
+
+  private async readCursor(db: Queryable): Promise<number> {
+    const rows = (await db.query(
+      'SELECT last_published_seq FROM ledger.audit_publication WHERE id = 1',
+    )) as { last_published_seq: string }[];
+    const cursor = rows[0];
+    if (!cursor) throw new Error('ledger.audit_publication has no row; the migrations did not run');
+    return Number(cursor.last_published_seq);
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        const sent = await this.publishPending();
+        failures = 0;
+        if (sent > 0) this.logger.debug({ msg: 'audit records published', count: sent });
+        if (sent < BATCH_SIZE) await this.sleep(IDLE_DELAY_MS, true);
+      } catch (error) {
+        failures += 1;
+        const delayMs = Math.min(5000, 100 * 2 ** Math.min(failures, 6));
+        const log = failures >= 5 ? 'error' : 'warn';
+        this.logger[log]({
+          msg: 'audit publication round failed; retrying',
+          attempt: failures,
+          delayMs,
+          error: (error as Error).message,
+        });
+        await this.sleep(delayMs, false);
+      }
+    }
+  }
+
+  /** Waits `ms`; a wake cuts the wait short only when `wakeable`, a stop always does. */
+  private sleep(ms: number, wakeable: boolean): Promise<void> {
+    if (!this.running || (wakeable && this.woken)) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeUp = null;
+        this.interrupt = null;
+        if (wakeable) this.woken = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.interrupt = done;
+      if (wakeable) this.wakeUp = done;
+    });
+  }
+}

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { EventTypes, Identifier, Instant, ResourceName, RoleName } from '@app/contracts';
+
+const Seq = z.coerce
+  .number()
+  .int('must be a whole number')
+  .min(0, 'must not be negative')
+  .max(Number.MAX_SAFE_INTEGER);
+const Limit = (fallback: number) =>
+  z.coerce.number().int('must be a whole number').min(1).max(1000).default(fallback);
+
+export const CurrentGrantsQuery = z.object({
+  subject: Identifier.optional(),
+  resource: ResourceName.optional(),
+  afterSeq: Seq.default(0).describe('return grants issued after this ledger seq'),
+  limit: Limit(100),
+});
+export type CurrentGrantsQuery = z.infer<typeof CurrentGrantsQuery>;
+
+export const GrantsAtQuery = z.object({
+  resource: ResourceName,
+  subject: Identifier.optional(),
+  at: Instant.describe('the instant asked about, ISO-8601 UTC'),
+});
+export type GrantsAtQuery = z.infer<typeof GrantsAtQuery>;
+
+export const AuditTrailQuery = z.object({
+  requestId: z.uuid().optional(),
+  subject: Identifier.optional(),
+  resource: ResourceName.optional(),
+  afterSeq: Seq.default(0).describe('return records after this ledger seq'),
+  limit: Limit(100),
+});
+export type AuditTrailQuery = z.infer<typeof AuditTrailQuery>;
+
+export const LedgerEntriesQuery = z.object({
+  afterSeq: Seq.default(0).describe('return entries after this seq'),
+  limit: Limit(100),
+});
+export type LedgerEntriesQuery = z.infer<typeof LedgerEntriesQuery>;
+
+const Seqs = z.number().int();
+const NextAfterSeq = Seqs.nullable().describe(
+  'pass as afterSeq for the next page; null at the end',
+);
+
+export const CurrentGrantView = z.object({
+  grantId: z.uuid(),
+  requestId: z.uuid(),
+  subject: Identifier,
+  resource: ResourceName,
+  role: RoleName,
+  startsAt: Instant,
+  endsAt: Instant,
+  approvers: z.array(Identifier),
+  automatic: z.boolean(),
+  policyId: Identifier,
+  issuedSeq: Seqs,
+});
+export type CurrentGrantView = z.infer<typeof CurrentGrantView>;
+
+export const CurrentGrantsResponse = z.object({
+  grants: z.array(CurrentGrantView),
+  nextAfterSeq: NextAfterSeq,
+});
+
+export const HistoricGrantView = CurrentGrantView.extend({
+  endedAt: Instant.nullable().describe('when the grant expired; null while it has not'),
+  endedSeq: Seqs.nullable(),
+});
+export type HistoricGrantView = z.infer<typeof HistoricGrantView>;
+
+export const GrantsAtResponse = z.object({
+  at: Instant,
+  resource: ResourceName,
+  grants: z.array(HistoricGrantView),
+});
+
+export const AuditTrailRecordView = z.object({
+  seq: Seqs,
+  eventId: z.uuid(),
+  eventType: z.enum(EventTypes),
+  occurredAt: Instant,
+  recordedAt: Instant,
+  actor: z.string(),
+  subject: z.string().nullable(),
+  resource: z.string().nullable(),
+  role: z.string().nullable(),
+  requestId: z.uuid().nullable(),
+  grantId: z.uuid().nullable(),
+  summary: z.string(),
+});
+export type AuditTrailRecordView = z.infer<typeof AuditTrailRecordView>;
+
+export const AuditTrailResponse = z.object({
+  records: z.array(AuditTrailRecordView),
+  nextAfterSeq: NextAfterSeq,
+});
+
+export const LedgerEntryView = z.object({
+  seq: Seqs,
+  eventId: z.uuid(),
+  eventType: z.string(),
+  partitionKey: z.string(),
+  occurredAt: Instant,
+  recordedAt: Instant,
+  payload: z.string().describe('the RFC 8785 canonical JSON of the envelope; the hashed bytes'),
+  prevHash: z.string(),
+  hash: z.string().describe('SHA-256 hex of `${prevHash}\\n${seq}\\n${payload}` in UTF-8'),
+});
+
+export const LedgerEntriesResponse = z.object({
+  entries: z.array(LedgerEntryView),
+  nextAfterSeq: NextAfterSeq,
+});
+
+export const LedgerVerificationResponse = z.object({
+  ok: z.boolean(),
+  entries: Seqs.describe('entries verified (before the break, if any)'),
+  headSeq: Seqs,
+  headHash: z.string(),
+  brokenSeq: Seqs.optional().describe('the first seq that is missing or does not verify'),
+  reason: z
+    .enum([
+      'missing-entry',
+      'prev-hash-mismatch',
+      'hash-mismatch',
+      'columns-mismatch',
+      'head-mismatch',
+    ])
+    .optional(),
+});
+
+export const RebuildResponse = z.object({
+  replayed: Seqs,
+  headSeq: Seqs,
+});

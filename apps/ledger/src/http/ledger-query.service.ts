@@ -1,0 +1,215 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { EventType } from '@app/contracts';
+import { LedgerEntriesRepository, StoredLedgerEntry } from '../append/ledger-entries.repository';
+import { LedgerVerification, verifyLedger } from '../chain/ledger-verifier';
+import { ProjectionRebuilder, RebuildResult } from '../projections/projection-rebuilder';
+import {
+  AuditTrailQuery,
+  AuditTrailRecordView,
+  CurrentGrantsQuery,
+  CurrentGrantView,
+  GrantsAtQuery,
+  HistoricGrantView,
+  LedgerEntriesQuery,
+} from './ledger-api.schemas';
+
+interface GrantRow {
+  grant_id: string;
+  request_id: string;
+  subject: string;
+  resource: string;
+  role: string;
+  starts_at: Date;
+  ends_at: Date;
+  approvers: string[];
+  automatic: boolean;
+  policy_id: string;
+  issued_seq: string;
+  ended_at?: Date | null;
+  ended_seq?: string | null;
+}
+
+interface AuditTrailRow {
+  seq: string;
+  event_id: string;
+  event_type: EventType;
+  occurred_at: Date;
+  recorded_at: Date;
+  actor: string;
+  subject: string | null;
+  resource: string | null;
+  role: string | null;
+  request_id: string | null;
+  grant_id: string | null;
+  summary: string;
+}
+
+const GRANT_COLUMNS = `grant_id, request_id, subject, resource, role, starts_at, ends_at, approvers,
+  automatic, policy_id, issued_seq`;
+
+/** Reads the projections and the raw chain for the HTTP API. */
+@Injectable()
+export class LedgerQueryService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repository: LedgerEntriesRepository,
+    private readonly rebuilder: ProjectionRebuilder,
+  ) {}
+
+  async currentGrants(
+    query: CurrentGrantsQuery,
+  ): Promise<{ grants: CurrentGrantView[]; nextAfterSeq: number | null }> {
+    const filter = new Filter([query.afterSeq]);
+    filter.add('subject', query.subject);
+    filter.add('resource', query.resource);
+    const limit = filter.param(query.limit);
+    const rows = (await this.dataSource.query(
+      `SELECT ${GRANT_COLUMNS} FROM ledger.current_grants
+       WHERE issued_seq > $1 ${filter.sql} ORDER BY issued_seq LIMIT ${limit}`,
+      filter.params,
+    )) as GrantRow[];
+    const grants = rows.map(toCurrentGrant);
+    return {
+      grants,
+      nextAfterSeq: nextAfter(
+        grants.map((grant) => grant.issuedSeq),
+        query.limit,
+      ),
+    };
+  }
+
+  /** Grants whose window [startsAt, end) holds `at`; the end is when it expired, or was due to. */
+  async grantsAt(query: GrantsAtQuery): Promise<{
+    at: string;
+    resource: string;
+    grants: HistoricGrantView[];
+  }> {
+    const filter = new Filter([query.resource, query.at]);
+    filter.add('subject', query.subject);
+    const rows = (await this.dataSource.query(
+      `SELECT ${GRANT_COLUMNS}, ended_at, ended_seq FROM ledger.grant_history
+       WHERE resource = $1 AND starts_at <= $2 AND $2 < COALESCE(ended_at, ends_at) ${filter.sql}
+       ORDER BY starts_at, grant_id`,
+      filter.params,
+    )) as GrantRow[];
+    return { at: query.at, resource: query.resource, grants: rows.map(toHistoricGrant) };
+  }
+
+  async auditTrail(
+    query: AuditTrailQuery,
+  ): Promise<{ records: AuditTrailRecordView[]; nextAfterSeq: number | null }> {
+    const filter = new Filter([query.afterSeq]);
+    filter.add('request_id', query.requestId);
+    filter.add('subject', query.subject);
+    filter.add('resource', query.resource);
+    const limit = filter.param(query.limit);
+    const rows = (await this.dataSource.query(
+      `SELECT seq, event_id, event_type, occurred_at, recorded_at, actor, subject, resource, role,
+         request_id, grant_id, summary
+       FROM ledger.audit_trail WHERE seq > $1 ${filter.sql} ORDER BY seq LIMIT ${limit}`,
+      filter.params,
+    )) as AuditTrailRow[];
+    const records = rows.map(toAuditTrailRecord);
+    return {
+      records,
+      nextAfterSeq: nextAfter(
+        records.map((record) => record.seq),
+        query.limit,
+      ),
+    };
+  }
+
+  async entries(
+    query: LedgerEntriesQuery,
+  ): Promise<{ entries: StoredLedgerEntry[]; nextAfterSeq: number | null }> {
+    const entries = await this.repository.readEntries(
+      this.dataSource,
+      query.afterSeq,
+      Number.MAX_SAFE_INTEGER,
+      query.limit,
+    );
+    return {
+      entries,
+      nextAfterSeq: nextAfter(
+        entries.map((entry) => entry.seq),
+        query.limit,
+      ),
+    };
+  }
+
+  verify(): Promise<LedgerVerification> {
+    return verifyLedger(this.dataSource);
+  }
+
+  rebuildProjections(): Promise<RebuildResult> {
+    return this.rebuilder.rebuild();
+  }
+}
+
+/** Optional equality filters, as numbered parameters after the ones the query starts with. */
+class Filter {
+  private readonly clauses: string[] = [];
+
+  constructor(readonly params: unknown[]) {}
+
+  add(column: string, value: string | undefined): void {
+    if (value === undefined) return;
+    this.clauses.push(`AND ${column} = ${this.param(value)}`);
+  }
+
+  /** Adds a parameter and returns its placeholder. */
+  param(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+
+  get sql(): string {
+    return this.clauses.join(' ');
+  }
+}
+
+function nextAfter(seqs: readonly number[], limit: number): number | null {
+  return seqs.length === limit ? seqs[seqs.length - 1]! : null;
+}
+
+function toCurrentGrant(row: GrantRow): CurrentGrantView {
+  return {
+    grantId: row.grant_id,
+    requestId: row.request_id,
+    subject: row.subject,
+    resource: row.resource,
+    role: row.role,
+    startsAt: row.starts_at.toISOString(),
+    endsAt: row.ends_at.toISOString(),
+    approvers: row.approvers,
+    automatic: row.automatic,
+    policyId: row.policy_id,
+    issuedSeq: Number(row.issued_seq),
+  };
+}
+
+function toHistoricGrant(row: GrantRow): HistoricGrantView {
+  return {
+    ...toCurrentGrant(row),
+    endedAt: row.ended_at ? row.ended_at.toISOString() : null,
+    endedSeq: row.ended_seq === null || row.ended_seq === undefined ? null : Number(row.ended_seq),
+  };
+}
+
+function toAuditTrailRecord(row: AuditTrailRow): AuditTrailRecordView {
+  return {
+    seq: Number(row.seq),
+    eventId: row.event_id,
+    eventType: row.event_type,
+    occurredAt: row.occurred_at.toISOString(),
+    recordedAt: row.recorded_at.toISOString(),
+    actor: row.actor,
+    subject: row.subject,
+    resource: row.resource,
+    role: row.role,
+    requestId: row.request_id,
+    grantId: row.grant_id,
+    summary: row.summary,
+  };
+}

@@ -1,0 +1,50 @@
+import { Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { JwtAuthGuard } from '@app/auth';
+import { openApiSchema, ZodPipe } from '@app/platform';
+import { ApiQueryFields } from './api-query.decorator';
+import {
+  LedgerEntriesQuery,
+  LedgerEntriesResponse,
+  LedgerVerificationResponse,
+  RebuildResponse,
+} from './ledger-api.schemas';
+import { LedgerQueryService } from './ledger-query.service';
+import { LedgerReaderGuard } from './ledger-reader.guard';
+
+@ApiTags('ledger')
+@ApiBearerAuth()
+@UseGuards(JwtAuthGuard, LedgerReaderGuard)
+@Controller('ledger')
+export class LedgerController {
+  constructor(private readonly queries: LedgerQueryService) {}
+
+  @Get('entries')
+  @ApiOperation({ summary: 'Raw ledger entries in seq order, with the hashes that chain them' })
+  @ApiQueryFields(LedgerEntriesQuery)
+  @ApiOkResponse({ schema: openApiSchema(LedgerEntriesResponse) })
+  entries(@Query(new ZodPipe(LedgerEntriesQuery)) query: LedgerEntriesQuery) {
+    return this.queries.entries(query);
+  }
+
+  @Get('verify')
+  @ApiOperation({
+    summary: 'Walks the whole chain and reports the first entry that does not verify',
+    description: 'Answers 200 either way; `ok` tells whether the chain is intact up to the head.',
+  })
+  @ApiOkResponse({ schema: openApiSchema(LedgerVerificationResponse) })
+  verify() {
+    return this.queries.verify();
+  }
+
+  @Post('projections/rebuild')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Empties the projections and replays them from the ledger',
+    description: 'Appends wait while the replay runs.',
+  })
+  @ApiOkResponse({ schema: openApiSchema(RebuildResponse) })
+  rebuildProjections() {
+    return this.queries.rebuildProjections();
+  }
+}

@@ -1,0 +1,50 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from '@app/auth';
+import { Clock, SystemClock } from '@app/domain';
+import { ServiceRuntimeModule } from '@app/platform';
+import { LedgerAppendService } from './append/ledger-append.service';
+import { LedgerEntriesRepository } from './append/ledger-entries.repository';
+import { LedgerEventConsumer } from './append/ledger-event.consumer';
+import { AuditRecordPublisher } from './audit/audit-record.publisher';
+import { AuditTrailController } from './http/audit-trail.controller';
+import { GrantsController } from './http/grants.controller';
+import { LedgerController } from './http/ledger.controller';
+import { LedgerQueryService } from './http/ledger-query.service';
+import { LedgerReaderGuard } from './http/ledger-reader.guard';
+import { LedgerConfig } from './ledger.config';
+import { LEDGER_READER_GROUPS } from './ledger.errors';
+import { ledgerMigrations } from './migrations';
+import { ProjectionApplier } from './projections/projection.applier';
+import { ProjectionRebuilder } from './projections/projection-rebuilder';
+
+@Module({})
+export class LedgerModule {
+  static forRoot(config: LedgerConfig, overrides?: { clock?: Clock }): DynamicModule {
+    return {
+      module: LedgerModule,
+      imports: [
+        ServiceRuntimeModule.forRoot(
+          {
+            ...config.runtime,
+            migrations: ledgerMigrations,
+            clock: overrides?.clock ?? new SystemClock(),
+          },
+          config.logLevel,
+        ),
+        AuthModule.forRoot(config.auth),
+      ],
+      controllers: [GrantsController, AuditTrailController, LedgerController],
+      providers: [
+        { provide: LEDGER_READER_GROUPS, useValue: config.readerGroups },
+        LedgerEntriesRepository,
+        ProjectionApplier,
+        LedgerAppendService,
+        ProjectionRebuilder,
+        AuditRecordPublisher,
+        LedgerEventConsumer,
+        LedgerQueryService,
+        LedgerReaderGuard,
+      ],
+    };
+  }
+}

@@ -1,0 +1,131 @@
+import { DomainEvent } from '@app/contracts';
+import { entriesOf } from '../testing/ledger-entry.builders';
+import {
+  aGrantedRequest,
+  aGrantExpired,
+  aGrantIssued,
+  anAccessRequested,
+} from '../testing/ledger-event.builders';
+import {
+  applyCurrentGrantsChanges,
+  CurrentGrantsChange,
+  currentGrantsChanges,
+  CurrentGrantsState,
+  netCurrentGrantsChanges,
+} from './current-grants.projection';
+import { ProjectedEntry } from './projected-entry';
+
+const EMPTY: CurrentGrantsState = new Map();
+
+function replay(entries: readonly ProjectedEntry[], state = EMPTY): CurrentGrantsState {
+  return applyCurrentGrantsChanges(state, entries.flatMap(currentGrantsChanges));
+}
+
+const given = (events: DomainEvent[]) => entriesOf(events);
+
+/** Applies net changes the way the SQL applier does: removals, then insert-if-absent. */
+function applyNet(state: CurrentGrantsState, changes: CurrentGrantsChange[]): CurrentGrantsState {
+  const { removed, added } = netCurrentGrantsChanges(changes);
+  const next = new Map(state);
+  for (const grantId of removed) next.delete(grantId);
+  for (const grant of added) if (!next.has(grant.grantId)) next.set(grant.grantId, grant);
+  return next;
+}
+
+describe(currentGrantsChanges.name, () => {
+  it('makes an issued grant current, with its window, approvers and seq', () => {
+    const { events, grantId, requestId } = aGrantedRequest({ approver: 'u-202' });
+
+    const state = replay(given(events));
+
+    expect([...state.values()]).toEqual([
+      expect.objectContaining({
+        grantId,
+        requestId,
+        subject: 'u-101',
+        resource: 'db:orders-prod',
+        role: 'db-admin',
+        approvers: ['u-202'],
+        automatic: false,
+        policyId: 'orders-db',
+        issuedSeq: 5,
+      }),
+    ]);
+  });
+
+  it('removes a grant when it expires', () => {
+    const issued = aGrantIssued();
+    const expired = aGrantExpired({
+      grantId: issued.data.grantId,
+      requestId: issued.data.requestId,
+    });
+
+    const state = replay(given([issued, expired]));
+
+    expect(state.size).toBe(0);
+  });
+
+  it('keeps an overlapping grant of the same access when the other one expires', () => {
+    const first = aGrantIssued({ startsAt: '2026-12-03T10:00:00.000Z' });
+    const second = aGrantIssued({ startsAt: '2026-12-03T10:30:00.000Z' });
+    const firstEnds = aGrantExpired({
+      grantId: first.data.grantId,
+      requestId: first.data.requestId,
+      coveringGrantIds: [second.data.grantId],
+    });
+
+    const state = replay(given([first, second, firstEnds]));
+
+    expect([...state.keys()]).toEqual([second.data.grantId]);
+  });
+
+  it('ignores events that are not about grants', () => {
+    expect(currentGrantsChanges(entriesOf([anAccessRequested()])[0]!)).toEqual([]);
+  });
+
+  it('gives the same state when the same entries are replayed twice over', () => {
+    const a = aGrantedRequest();
+    const b = aGrantedRequest({ subject: 'u-303' });
+    const entries = given([
+      ...a.events,
+      ...b.events,
+      aGrantExpired({ grantId: a.grantId, requestId: a.requestId }),
+    ]);
+
+    const once = replay(entries);
+
+    expect(replay(entries)).toEqual(once);
+    expect(replay(entries, once)).toEqual(once);
+    expect(replay([...entries, ...entries])).toEqual(once);
+  });
+});
+
+describe(netCurrentGrantsChanges.name, () => {
+  const issued = aGrantIssued();
+  const ended = aGrantExpired({ grantId: issued.data.grantId });
+  const reissued = aGrantIssued({
+    grantId: issued.data.grantId,
+    endsAt: '2026-12-03T13:00:00.000Z',
+  });
+  const cases: [string, DomainEvent[]][] = [
+    ['issued', [issued]],
+    ['issued then expired', [issued, ended]],
+    ['expired before it was issued', [ended, issued]],
+    ['issued, expired and issued again', [issued, ended, reissued]],
+    ['issued twice', [issued, reissued]],
+  ];
+  const startingStates: [string, CurrentGrantsState][] = [
+    ['empty', EMPTY],
+    ['already holding the grant', replay(given([reissued]))],
+  ];
+
+  for (const [events, list] of cases) {
+    for (const [start, state] of startingStates) {
+      it(`has the effect of applying one by one: ${events}, starting ${start}`, () => {
+        const changes = given(list).flatMap(currentGrantsChanges);
+
+        expect(applyNet(state, changes)).toEqual(applyCurrentGrantsChanges(state, changes));
+      });
+    }
+  }
+});
