@@ -1,0 +1,243 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { createEvent, DomainEvent, EventOrigin } from '@app/contracts';
+import { CLOCK, Clock } from '@app/domain';
+import { TransactionalOutbox } from '@app/platform';
+import { SchedulerOptions } from '../expiry.config';
+import { accessKeyOf, decideGrantEnd, GrantEndEvent, ScheduledGrant } from './grant-end.decider';
+import { DueDeadline, ScheduleRepository } from './schedule.repository';
+
+export const SCHEDULER_OPTIONS = Symbol('SCHEDULER_OPTIONS');
+
+interface BatchResult {
+  fired: number;
+  grantsExpired: number;
+  accessRevoked: number;
+  requestDeadlines: number;
+}
+
+const NOTHING_FIRED: BatchResult = {
+  fired: 0,
+  grantsExpired: 0,
+  accessRevoked: 0,
+  requestDeadlines: 0,
+};
+const MAX_RETRY_DELAY_MS = 5000;
+
+/**
+ * Fires every deadline that is due, once. Deadlines live in the database, so what came due while
+ * no instance ran fires at the next start; rows are claimed with SKIP LOCKED, so instances side
+ * by side split the work and none fires a deadline another is firing.
+ */
+@Injectable()
+export class DeadlineScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(DeadlineScheduler.name);
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+
+  constructor(
+    private readonly outbox: TransactionalOutbox,
+    private readonly repository: ScheduleRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SCHEDULER_OPTIONS) private readonly options: SchedulerOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.loop = this.run();
+  }
+
+  // Before the runtime closes the database in its shutdown hook.
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    this.wakeUp?.();
+    await this.loop;
+    this.loop = null;
+  }
+
+  /**
+   * Fires everything due now, a batch per transaction, and returns how many deadlines fired.
+   * Between batches it yields to the event loop so that a long backlog does not starve HTTP.
+   */
+  async runOnce(): Promise<number> {
+    let total = 0;
+    let batches = 0;
+    for (;;) {
+      const result = await this.fireDueBatch();
+      total += result.fired;
+      batches += 1;
+      if (result.fired > 0) this.logBatch(result, total, batches);
+      if (result.fired < this.options.batchSize || this.stopping) return total;
+
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        await this.runOnce();
+        failures = 0;
+        await this.sleep(this.options.pollIntervalMs);
+      } catch (error) {
+        failures += 1;
+        const delayMs = Math.min(MAX_RETRY_DELAY_MS, this.options.pollIntervalMs * 2 ** failures);
+        this.logger.warn({
+          msg: 'firing deadlines failed; retrying',
+          attempt: failures,
+          delayMs,
+          error: (error as Error).message,
+        });
+        await this.sleep(delayMs);
+      }
+    }
+  }
+
+  private async fireDueBatch(): Promise<BatchResult> {
+    const now = this.clock.now();
+    return this.outbox.transaction(async (manager, emit) => {
+      const due = await this.repository.claimDueDeadlines(manager, now, this.options.batchSize);
+      if (due.length === 0) return NOTHING_FIRED;
+
+      const grantEvents = await this.endGrants(
+        manager,
+        due.filter((deadline) => deadline.kind === 'grant-end'),
+        now,
+      );
+      const decisionEvents = due
+        .filter((deadline) => deadline.kind === 'request-decision')
+        .map((deadline) => this.deadlinePassed(deadline, now));
+      await this.repository.markDeadlinesFired(
+        manager,
+        due.map((deadline) => deadline.id),
+        now,
+      );
+      await emit([...grantEvents, ...decisionEvents]);
+
+      return {
+        fired: due.length,
+        grantsExpired: grantEvents.filter((event) => event.type === 'GrantExpired').length,
+        accessRevoked: grantEvents.filter((event) => event.type === 'AccessRevoked').length,
+        requestDeadlines: decisionEvents.length,
+      };
+    });
+  }
+
+  /** Ends the grants in due order, each decision seeing the grants ended before it as expired. */
+  private async endGrants(
+    manager: EntityManager,
+    deadlines: DueDeadline[],
+    now: Date,
+  ): Promise<DomainEvent[]> {
+    const keys = deadlines.flatMap((deadline) => (deadline.access ? [deadline.access] : []));
+    await this.repository.lockAccessKeys(manager, keys);
+    const grants = await this.repository.findGrantsOfKeys(
+      manager,
+      keys,
+      deadlines.map((deadline) => deadline.targetId),
+    );
+    const byId = new Map(grants.map((grant) => [grant.grantId, grant]));
+    const byKey = groupByAccessKey(grants);
+
+    const events: DomainEvent[] = [];
+    const expiredIds: string[] = [];
+    for (const deadline of deadlines) {
+      const grant = byId.get(deadline.targetId);
+      if (!grant) {
+        this.logger.error({
+          msg: 'grant-end deadline has no grant; firing it without effect',
+          deadlineId: deadline.id,
+          grantId: deadline.targetId,
+          requestId: deadline.requestId,
+        });
+        continue;
+      }
+
+      const decided = decideGrantEnd(grant, byKey.get(accessKeyOf(grant)) ?? []);
+      if (decided.length === 0) {
+        this.logger.log({
+          msg: 'grant was no longer active; nothing to end',
+          grantId: grant.grantId,
+          requestId: grant.requestId,
+        });
+        continue;
+      }
+      // The grant objects are shared with byKey, so later decisions in this batch see it ended.
+      grant.status = 'expired';
+      expiredIds.push(grant.grantId);
+      const origin = originOf(deadline, now);
+      events.push(...decided.map((event) => toEnvelope(event, origin)));
+    }
+
+    await this.repository.markGrantsExpired(manager, expiredIds, now);
+    return events;
+  }
+
+  private deadlinePassed(deadline: DueDeadline, now: Date): DomainEvent {
+    return createEvent(
+      'RequestDeadlinePassed',
+      { requestId: deadline.requestId, decideBy: deadline.dueAt.toISOString() },
+      originOf(deadline, now),
+    );
+  }
+
+  private logBatch(result: BatchResult, total: number, batches: number): void {
+    this.logger.log({
+      msg: 'deadlines fired',
+      ...result,
+      firedSoFar: total,
+      batch: batches,
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = null;
+        done();
+      };
+    });
+  }
+}
+
+function originOf(deadline: DueDeadline, now: Date): EventOrigin {
+  return {
+    source: 'expiry',
+    time: now,
+    partitionKey: deadline.requestId,
+    correlationId: deadline.correlationId,
+    causationId: deadline.causeEventId,
+  };
+}
+
+function toEnvelope(event: GrantEndEvent, origin: EventOrigin): DomainEvent {
+  switch (event.type) {
+    case 'GrantExpired':
+      return createEvent(event.type, event.data, origin);
+    case 'AccessRevoked':
+      return createEvent(event.type, event.data, origin);
+  }
+}
+
+function groupByAccessKey(grants: ScheduledGrant[]): Map<string, ScheduledGrant[]> {
+  const byKey = new Map<string, ScheduledGrant[]>();
+  for (const grant of grants) {
+    const key = accessKeyOf(grant);
+    const ofKey = byKey.get(key) ?? [];
+    ofKey.push(grant);
+    byKey.set(key, ofKey);
+  }
+  return byKey;
+}
