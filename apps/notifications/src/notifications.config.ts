@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { AuthConfig } from '@app/auth';
+import {
+  authEnv,
+  commonEnv,
+  httpPort,
+  keySourceMessage,
+  loadConfig,
+  requireOneKeySource,
+  ServiceRuntimeOptions,
+} from '@app/platform';
+import { WebhookEndpointList } from './webhooks/webhook-endpoint';
+import { WebhookSettings } from './webhooks/webhook-settings';
+
+const positiveInt = (fallback: number, max: number) =>
+  z.coerce.number().int().min(1).max(max).default(fallback);
+
+const NotificationsEnv = z
+  .object({
+    ...commonEnv,
+    ...authEnv,
+    HTTP_PORT: httpPort(3004),
+    NOTIFICATION_WEBHOOKS: WebhookEndpointList,
+    WEBHOOK_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    WEBHOOK_MAX_ATTEMPTS: positiveInt(8, 100),
+    WEBHOOK_TIMEOUT_MS: positiveInt(5000, 120_000),
+    WEBHOOK_RETRY_BASE_MS: positiveInt(1000, 86_400_000),
+    WEBHOOK_RETRY_MAX_MS: positiveInt(300_000, 86_400_000),
+    NOTIFICATIONS_POLL_INTERVAL_MS: positiveInt(200, 60_000),
+  })
+  .refine(requireOneKeySource, keySourceMessage)
+  .refine((env) => env.NOTIFICATION_WEBHOOKS.length === 0 || env.WEBHOOK_SIGNING_SECRET, {
+    message: 'is required when NOTIFICATION_WEBHOOKS lists an endpoint',
+    path: ['WEBHOOK_SIGNING_SECRET'],
+  })
+  .refine((env) => env.WEBHOOK_RETRY_BASE_MS <= env.WEBHOOK_RETRY_MAX_MS, {
+    message: 'must not be greater than WEBHOOK_RETRY_MAX_MS',
+    path: ['WEBHOOK_RETRY_BASE_MS'],
+  });
+
+export interface NotificationsConfig {
+  runtime: Omit<ServiceRuntimeOptions, 'migrations' | 'clock'>;
+  logLevel: string;
+  http: { host: string; port: number };
+  auth: AuthConfig;
+  webhooks: WebhookSettings;
+}
+
+export function loadNotificationsConfig(env: NodeJS.ProcessEnv): NotificationsConfig {
+  const vars = loadConfig(NotificationsEnv, env);
+  return {
+    runtime: {
+      service: 'notifications',
+      schema: 'notifications',
+      databaseUrl: vars.DATABASE_URL,
+      databasePoolSize: vars.DATABASE_POOL_SIZE,
+      messaging: {
+        brokers: vars.KAFKA_BROKERS,
+        clientId: 'jit-notifications',
+        topicPrefix: vars.KAFKA_TOPIC_PREFIX,
+      },
+    },
+    logLevel: vars.LOG_LEVEL,
+    http: { host: vars.HTTP_HOST, port: vars.HTTP_PORT },
+    auth: {
+      jwtSecret: vars.JWT_SECRET,
+      jwksUrl: vars.JWT_JWKS_URL,
+      issuer: vars.JWT_ISSUER,
+      audience: vars.JWT_AUDIENCE,
+    },
+    webhooks: {
+      endpoints: vars.NOTIFICATION_WEBHOOKS,
+      signingSecret: vars.WEBHOOK_SIGNING_SECRET ?? null,
+      maxAttempts: vars.WEBHOOK_MAX_ATTEMPTS,
+      timeoutMs: vars.WEBHOOK_TIMEOUT_MS,
+      retry: { baseMs: vars.WEBHOOK_RETRY_BASE_MS, maxMs: vars.WEBHOOK_RETRY_MAX_MS },
+      pollIntervalMs: vars.NOTIFICATIONS_POLL_INTERVAL_MS,
+    },
+  };
+}

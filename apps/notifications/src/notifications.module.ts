@@ -1,0 +1,42 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from '@app/auth';
+import { Clock, SystemClock } from '@app/domain';
+import { ServiceRuntimeModule } from '@app/platform';
+import { DeliveryController } from './deliveries/delivery.controller';
+import { DeliveryRepository } from './deliveries/delivery.repository';
+import { DeliveryService } from './deliveries/delivery.service';
+import { NotifiableEventConsumer } from './deliveries/notifiable-event.consumer';
+import { CreateDeliveries1796295600000 } from './migrations/1796295600000-CreateDeliveries';
+import { NotificationsConfig } from './notifications.config';
+import { WEBHOOK_SETTINGS } from './webhooks/webhook-settings';
+import { WebhookDispatcher } from './webhooks/webhook.dispatcher';
+import { WebhookSender } from './webhooks/webhook.sender';
+
+@Module({})
+export class NotificationsModule {
+  static forRoot(config: NotificationsConfig, overrides?: { clock?: Clock }): DynamicModule {
+    return {
+      module: NotificationsModule,
+      imports: [
+        ServiceRuntimeModule.forRoot(
+          {
+            ...config.runtime,
+            migrations: [CreateDeliveries1796295600000],
+            clock: overrides?.clock ?? new SystemClock(),
+          },
+          config.logLevel,
+        ),
+        AuthModule.forRoot(config.auth),
+      ],
+      controllers: [DeliveryController],
+      providers: [
+        { provide: WEBHOOK_SETTINGS, useValue: config.webhooks },
+        DeliveryRepository,
+        WebhookSender,
+        WebhookDispatcher,
+        DeliveryService,
+        NotifiableEventConsumer,
+      ],
+    };
+  }
+}

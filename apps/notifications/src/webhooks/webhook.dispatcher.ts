@@ -1,0 +1,240 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
+import { CLOCK, Clock } from '@app/domain';
+import {
+  ClaimedDelivery,
+  DeliveryQueue,
+  DeliveryRepository,
+} from '../deliveries/delivery.repository';
+import { DeliveryStep, nextDeliveryStep } from './retry-schedule';
+import { signedWebhookRequest } from './webhook-request';
+import { WEBHOOK_SETTINGS, WebhookSettings } from './webhook-settings';
+import { WebhookResponse, WebhookSender, WebhookTransport } from './webhook.sender';
+
+/** Time beyond the request timeout that a lease lasts, for recording the outcome after the answer. */
+export const LEASE_MARGIN_MS = 30_000;
+export const MAX_PARALLEL_DELIVERIES = 8;
+
+/**
+ * Sends due deliveries to their endpoints, at most a few at a time, and records every attempt.
+ * Any number of instances may run: a delivery is leased by the one that claimed it, and the
+ * lease outlasts the request timeout, so two instances do not send it at the same time.
+ */
+@Injectable()
+export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(WebhookDispatcher.name);
+  private readonly inFlight = new Set<Promise<void>>();
+  private reservedSlots = 0;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private wakeRequested = false;
+
+  constructor(
+    @Inject(DeliveryRepository) private readonly queue: DeliveryQueue,
+    @Inject(WebhookSender) private readonly transport: WebhookTransport,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookSettings,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.start();
+  }
+
+  // Before the runtime's shutdown hooks close the database: attempts in flight get recorded.
+  async onModuleDestroy(): Promise<void> {
+    await this.stop();
+  }
+
+  start(): void {
+    if (this.running) return;
+    if (!this.settings.signingSecret) {
+      this.logger.log({ msg: 'no webhook endpoint configured; nothing will be sent' });
+      return;
+    }
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    this.loop = null;
+    await Promise.all([...this.inFlight]);
+  }
+
+  /** Asks for a round now rather than after the poll interval, e.g. once a delivery is created. */
+  wake(): void {
+    if (this.wakeUp) this.wakeUp();
+    else this.wakeRequested = true;
+  }
+
+  /** Sends what is due now, within the free parallel slots; resolves once each attempt is recorded. */
+  async runOnce(): Promise<number> {
+    const attempts = await this.dispatchDue();
+    await Promise.all(attempts);
+    return attempts.length;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        // The attempts run on; each one wakes the loop as it ends, to fill its slot again.
+        const started = await this.dispatchDue();
+        if (started.length > 0) {
+          this.logger.debug({ msg: 'webhook attempts started', count: started.length });
+        }
+        failures = 0;
+        await this.sleep(this.settings.pollIntervalMs);
+      } catch (error) {
+        failures += 1;
+        const delayMs = Math.min(5000, this.settings.pollIntervalMs * 2 ** Math.min(failures, 5));
+        this.logger.warn({
+          msg: 'could not claim due webhook deliveries; retrying',
+          delayMs,
+          error: (error as Error).message,
+        });
+        await this.sleep(delayMs);
+      }
+    }
+  }
+
+  private async dispatchDue(): Promise<Promise<void>[]> {
+    const secret = this.settings.signingSecret;
+    const free = MAX_PARALLEL_DELIVERIES - this.inFlight.size - this.reservedSlots;
+    if (!secret || free <= 0) return [];
+
+    // Slots are reserved while the claim runs, so rounds started meanwhile cannot exceed the bound.
+    this.reservedSlots += free;
+    let claimed: ClaimedDelivery[];
+    try {
+      const now = this.clock.now();
+      const leaseUntil = new Date(now.getTime() + this.settings.timeoutMs + LEASE_MARGIN_MS);
+      claimed = await this.queue.claimDue(now, leaseUntil, free);
+    } finally {
+      this.reservedSlots -= free;
+    }
+
+    return claimed.map((delivery) => this.track(this.attempt(delivery, secret)));
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    const tracked: Promise<void> = work.finally(() => {
+      this.inFlight.delete(tracked);
+      // A slot is free again: more may be due.
+      this.wake();
+    });
+    this.inFlight.add(tracked);
+    return tracked;
+  }
+
+  private async attempt(delivery: ClaimedDelivery, secret: string): Promise<void> {
+    const attempt = delivery.attempts + 1;
+    try {
+      const attemptedAt = this.clock.now();
+      const request = signedWebhookRequest(delivery, attempt, secret, attemptedAt);
+      const response = await this.transport.send(request, this.settings.timeoutMs);
+      const step = nextDeliveryStep(
+        attempt,
+        response.statusCode,
+        this.clock.now(),
+        this.settings,
+        Math.random(),
+      );
+
+      const recorded = await this.queue.recordAttempt(
+        delivery,
+        { attempt, attemptedAt, ...response },
+        step,
+      );
+      if (!recorded) {
+        this.logger.warn({
+          msg: 'delivery moved on while it was being sent; this attempt is not recorded',
+          deliveryId: delivery.id,
+          endpoint: delivery.endpointName,
+          eventId: delivery.eventId,
+          attempt,
+        });
+        return;
+      }
+      this.report(delivery, attempt, response, step);
+    } catch (error) {
+      // The lease runs out and the delivery is sent again: sent twice rather than never.
+      this.logger.warn({
+        msg: 'could not record a webhook attempt; it is sent again when its lease ends',
+        deliveryId: delivery.id,
+        endpoint: delivery.endpointName,
+        eventId: delivery.eventId,
+        attempt,
+        error: (error as Error).message,
+      });
+    }
+  }
+
+  private report(
+    delivery: ClaimedDelivery,
+    attempt: number,
+    response: WebhookResponse,
+    step: DeliveryStep,
+  ): void {
+    const fields = {
+      deliveryId: delivery.id,
+      endpoint: delivery.endpointName,
+      eventId: delivery.eventId,
+      eventType: delivery.eventType,
+      attempt,
+      statusCode: response.statusCode,
+      durationMs: response.durationMs,
+    };
+    switch (step.status) {
+      case 'delivered':
+        this.logger.log({ msg: 'webhook delivered', ...fields });
+        return;
+      case 'pending':
+        this.logger.warn({
+          msg: 'webhook attempt failed; retrying later',
+          ...fields,
+          error: response.error,
+          retryInMs: step.retryInMs,
+        });
+        return;
+      case 'failed':
+        this.logger.error({
+          msg: 'webhook delivery failed: no attempt left',
+          ...fields,
+          maxAttempts: this.settings.maxAttempts,
+          lastError: response.error,
+        });
+        return;
+      default:
+        return assertNever(step);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.wakeRequested || !this.running) {
+      this.wakeRequested = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeUp = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled delivery step: ${JSON.stringify(value)}`);
+}
