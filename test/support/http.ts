@@ -13,7 +13,7 @@ export async function callAs<T = any>(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<HttpResult<T>> {
-  const authorization = user
+  const authorization: Record<string, string> = user
     ? { authorization: `Bearer ${await tokenFor(user.id, user.groups)}` }
     : {};
   const response = await fetch(url, {

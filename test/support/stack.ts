@@ -73,13 +73,18 @@ export class TestStack {
 
   static async start(options: StackOptions): Promise<TestStack> {
     const stack = new TestStack(createTestNamespace(options.name), options);
-    // The ledger first: it creates the database the others then find.
-    for (const service of options.services ?? ALL_SERVICES) await stack.startService(service);
+    const kafka = createKafkaClient({
+      brokers: testBrokers,
+      clientId: 'test-stack',
+      topicPrefix: stack.topics.prefix,
+    });
+    await ensureTopics(kafka, stack.topics.prefix);
     await stack.probe.watch([
       stack.topics.accessEvents,
       stack.topics.auditRecords,
       stack.topics.deadLetters,
     ]);
+    for (const service of options.services ?? ALL_SERVICES) await stack.startService(service);
     return stack;
   }
 

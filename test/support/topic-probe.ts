@@ -29,7 +29,11 @@ export class TopicProbe {
   async watch(topics: string[]): Promise<void> {
     this.consumer = this.kafka.consumer({ groupId: `test-probe-${randomUUID()}` });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics, fromBeginning: true });
+    // Topics created a moment ago may not be in every metadata answer yet.
+    await waitFor('the probe to subscribe', async () => {
+      await this.consumer!.subscribe({ topics, fromBeginning: true });
+      return true;
+    });
     await this.consumer.run({
       // Read committed is kafkajs's default, so only what producers really committed shows up.
       eachMessage: async ({ topic, partition, message }) => {
