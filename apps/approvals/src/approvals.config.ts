@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AuthConfig } from '@app/auth';
+import { AuthConfig, authConfigFrom } from '@app/auth';
 import {
   authEnv,
   commonEnv,
@@ -7,7 +7,8 @@ import {
   keySourceMessage,
   loadConfig,
   requireOneKeySource,
-  ServiceRuntimeOptions,
+  serviceSettings,
+  ServiceSettings,
 } from '@app/platform';
 
 const ApprovalsEnv = z
@@ -22,10 +23,7 @@ const ApprovalsEnv = z
   })
   .refine(requireOneKeySource, keySourceMessage);
 
-export interface ApprovalsConfig {
-  runtime: Omit<ServiceRuntimeOptions, 'migrations' | 'clock'>;
-  logLevel: string;
-  http: { host: string; port: number };
+export interface ApprovalsConfig extends ServiceSettings {
   auth: AuthConfig;
   /** Read once at start-up; a change takes effect on restart. */
   policyFile: string;
@@ -34,25 +32,8 @@ export interface ApprovalsConfig {
 export function loadApprovalsConfig(env: NodeJS.ProcessEnv): ApprovalsConfig {
   const parsed = loadConfig(ApprovalsEnv, env);
   return {
-    runtime: {
-      service: 'approvals',
-      schema: 'approvals',
-      databaseUrl: parsed.DATABASE_URL,
-      databasePoolSize: parsed.DATABASE_POOL_SIZE,
-      messaging: {
-        brokers: parsed.KAFKA_BROKERS,
-        clientId: 'jit-approvals',
-        topicPrefix: parsed.KAFKA_TOPIC_PREFIX,
-      },
-    },
-    logLevel: parsed.LOG_LEVEL,
-    http: { host: parsed.HTTP_HOST, port: parsed.HTTP_PORT },
-    auth: {
-      jwtSecret: parsed.JWT_SECRET,
-      jwksUrl: parsed.JWT_JWKS_URL,
-      issuer: parsed.JWT_ISSUER,
-      audience: parsed.JWT_AUDIENCE,
-    },
+    ...serviceSettings('approvals', parsed),
+    auth: authConfigFrom(parsed),
     policyFile: parsed.POLICY_FILE,
   };
 }

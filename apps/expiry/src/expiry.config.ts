@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AuthConfig } from '@app/auth';
+import { AuthConfig, authConfigFrom } from '@app/auth';
 import {
   authEnv,
   commonEnv,
@@ -7,7 +7,8 @@ import {
   keySourceMessage,
   loadConfig,
   requireOneKeySource,
-  ServiceRuntimeOptions,
+  serviceSettings,
+  ServiceSettings,
 } from '@app/platform';
 
 const ExpiryEnv = z
@@ -28,10 +29,7 @@ export interface SchedulerOptions {
   batchSize: number;
 }
 
-export interface ExpiryConfig {
-  runtime: Omit<ServiceRuntimeOptions, 'migrations' | 'clock'>;
-  logLevel: string;
-  http: { host: string; port: number };
+export interface ExpiryConfig extends ServiceSettings {
   auth: AuthConfig;
   scheduler: SchedulerOptions;
 }
@@ -39,25 +37,8 @@ export interface ExpiryConfig {
 export function loadExpiryConfig(env: NodeJS.ProcessEnv): ExpiryConfig {
   const values = loadConfig(ExpiryEnv, env);
   return {
-    runtime: {
-      service: 'expiry',
-      schema: 'expiry',
-      databaseUrl: values.DATABASE_URL,
-      databasePoolSize: values.DATABASE_POOL_SIZE,
-      messaging: {
-        brokers: values.KAFKA_BROKERS,
-        clientId: 'jit-expiry',
-        topicPrefix: values.KAFKA_TOPIC_PREFIX,
-      },
-    },
-    logLevel: values.LOG_LEVEL,
-    http: { host: values.HTTP_HOST, port: values.HTTP_PORT },
-    auth: {
-      jwtSecret: values.JWT_SECRET,
-      jwksUrl: values.JWT_JWKS_URL,
-      issuer: values.JWT_ISSUER,
-      audience: values.JWT_AUDIENCE,
-    },
+    ...serviceSettings('expiry', values),
+    auth: authConfigFrom(values),
     scheduler: {
       pollIntervalMs: values.EXPIRY_POLL_INTERVAL_MS,
       batchSize: values.EXPIRY_BATCH_SIZE,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AuthConfig } from '@app/auth';
+import { AuthConfig, authConfigFrom } from '@app/auth';
 import { Identifier } from '@app/contracts';
 import {
   authEnv,
@@ -8,7 +8,8 @@ import {
   keySourceMessage,
   loadConfig,
   requireOneKeySource,
-  ServiceRuntimeOptions,
+  serviceSettings,
+  ServiceSettings,
 } from '@app/platform';
 
 const groupList = z
@@ -32,10 +33,7 @@ const LedgerEnv = z
   })
   .refine(requireOneKeySource, keySourceMessage);
 
-export interface LedgerConfig {
-  runtime: Omit<ServiceRuntimeOptions, 'migrations' | 'clock'>;
-  logLevel: string;
-  http: { host: string; port: number };
+export interface LedgerConfig extends ServiceSettings {
   auth: AuthConfig;
   readerGroups: string[];
 }
@@ -43,25 +41,8 @@ export interface LedgerConfig {
 export function loadLedgerConfig(env: NodeJS.ProcessEnv): LedgerConfig {
   const parsed = loadConfig(LedgerEnv, env);
   return {
-    runtime: {
-      service: 'ledger',
-      schema: 'ledger',
-      databaseUrl: parsed.DATABASE_URL,
-      databasePoolSize: parsed.DATABASE_POOL_SIZE,
-      messaging: {
-        brokers: parsed.KAFKA_BROKERS,
-        clientId: 'jit-ledger',
-        topicPrefix: parsed.KAFKA_TOPIC_PREFIX,
-      },
-    },
-    logLevel: parsed.LOG_LEVEL,
-    http: { host: parsed.HTTP_HOST, port: parsed.HTTP_PORT },
-    auth: {
-      jwtSecret: parsed.JWT_SECRET,
-      jwksUrl: parsed.JWT_JWKS_URL,
-      issuer: parsed.JWT_ISSUER,
-      audience: parsed.JWT_AUDIENCE,
-    },
+    ...serviceSettings('ledger', parsed),
+    auth: authConfigFrom(parsed),
     readerGroups: parsed.LEDGER_READER_GROUPS,
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AuthConfig } from '@app/auth';
+import { AuthConfig, authConfigFrom } from '@app/auth';
 import {
   authEnv,
   commonEnv,
@@ -7,7 +7,8 @@ import {
   keySourceMessage,
   loadConfig,
   requireOneKeySource,
-  ServiceRuntimeOptions,
+  serviceSettings,
+  ServiceSettings,
 } from '@app/platform';
 import { WebhookEndpointList } from './webhooks/webhook-endpoint';
 import { WebhookSettings } from './webhooks/webhook-settings';
@@ -38,10 +39,7 @@ const NotificationsEnv = z
     path: ['WEBHOOK_RETRY_BASE_MS'],
   });
 
-export interface NotificationsConfig {
-  runtime: Omit<ServiceRuntimeOptions, 'migrations' | 'clock'>;
-  logLevel: string;
-  http: { host: string; port: number };
+export interface NotificationsConfig extends ServiceSettings {
   auth: AuthConfig;
   webhooks: WebhookSettings;
 }
@@ -49,25 +47,8 @@ export interface NotificationsConfig {
 export function loadNotificationsConfig(env: NodeJS.ProcessEnv): NotificationsConfig {
   const vars = loadConfig(NotificationsEnv, env);
   return {
-    runtime: {
-      service: 'notifications',
-      schema: 'notifications',
-      databaseUrl: vars.DATABASE_URL,
-      databasePoolSize: vars.DATABASE_POOL_SIZE,
-      messaging: {
-        brokers: vars.KAFKA_BROKERS,
-        clientId: 'jit-notifications',
-        topicPrefix: vars.KAFKA_TOPIC_PREFIX,
-      },
-    },
-    logLevel: vars.LOG_LEVEL,
-    http: { host: vars.HTTP_HOST, port: vars.HTTP_PORT },
-    auth: {
-      jwtSecret: vars.JWT_SECRET,
-      jwksUrl: vars.JWT_JWKS_URL,
-      issuer: vars.JWT_ISSUER,
-      audience: vars.JWT_AUDIENCE,
-    },
+    ...serviceSettings('notifications', vars),
+    auth: authConfigFrom(vars),
     webhooks: {
       endpoints: vars.NOTIFICATION_WEBHOOKS,
       signingSecret: vars.WEBHOOK_SIGNING_SECRET ?? null,

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { AuthConfig } from '@app/auth';
+import { AuthConfig, authConfigFrom } from '@app/auth';
 import {
   authEnv,
   commonEnv,
@@ -8,7 +8,8 @@ import {
   keySourceMessage,
   loadConfig,
   requireOneKeySource,
-  ServiceRuntimeOptions,
+  serviceSettings,
+  ServiceSettings,
 } from '@app/platform';
 
 const RequestsEnv = z
@@ -23,10 +24,7 @@ const RequestsEnv = z
   })
   .refine(requireOneKeySource, keySourceMessage);
 
-export interface RequestsConfig {
-  runtime: Omit<ServiceRuntimeOptions, 'migrations' | 'clock'>;
-  logLevel: string;
-  http: { host: string; port: number };
+export interface RequestsConfig extends ServiceSettings {
   auth: AuthConfig;
   /** Absolute path; read once at start-up, so a change takes effect on restart. */
   policyFile: string;
@@ -38,25 +36,8 @@ export function loadRequestsConfig(
 ): RequestsConfig {
   const parsed = loadConfig(RequestsEnv, env);
   return {
-    runtime: {
-      service: 'requests',
-      schema: 'requests',
-      databaseUrl: parsed.DATABASE_URL,
-      databasePoolSize: parsed.DATABASE_POOL_SIZE,
-      messaging: {
-        brokers: parsed.KAFKA_BROKERS,
-        clientId: 'jit-requests',
-        topicPrefix: parsed.KAFKA_TOPIC_PREFIX,
-      },
-    },
-    logLevel: parsed.LOG_LEVEL,
-    http: { host: parsed.HTTP_HOST, port: parsed.HTTP_PORT },
-    auth: {
-      jwtSecret: parsed.JWT_SECRET,
-      jwksUrl: parsed.JWT_JWKS_URL,
-      issuer: parsed.JWT_ISSUER,
-      audience: parsed.JWT_AUDIENCE,
-    },
+    ...serviceSettings('requests', parsed),
+    auth: authConfigFrom(parsed),
     policyFile: resolve(workingDirectory, parsed.POLICY_FILE),
   };
 }

@@ -1,5 +1,6 @@
 export * from './config/load-config';
 export * from './config/common-env';
+export * from './config/service-settings';
 export * from './http/domain-error';
 export * from './http/domain-error.filter';
 export * from './http/zod-body.pipe';
