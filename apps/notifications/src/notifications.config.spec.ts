@@ -47,7 +47,7 @@ describe(loadNotificationsConfig.name, () => {
         { name: 'audit-sink', url: 'http://127.0.0.1:9000/jit' },
       ],
       signingSecret: SIGNING_SECRET,
-      maxAttempts: 8,
+      maxAttempts: 12,
       timeoutMs: 5000,
       retry: { baseMs: 1000, maxMs: 300_000 },
       pollIntervalMs: 200,

@@ -23,7 +23,7 @@ const NotificationsEnv = z
     HTTP_PORT: httpPort(3004),
     NOTIFICATION_WEBHOOKS: WebhookEndpointList,
     WEBHOOK_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    WEBHOOK_MAX_ATTEMPTS: positiveInt(8, 100),
+    WEBHOOK_MAX_ATTEMPTS: positiveInt(12, 100),
     WEBHOOK_TIMEOUT_MS: positiveInt(5000, 120_000),
     WEBHOOK_RETRY_BASE_MS: positiveInt(1000, 86_400_000),
     WEBHOOK_RETRY_MAX_MS: positiveInt(300_000, 86_400_000),
