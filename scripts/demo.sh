@@ -4,7 +4,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-export NOTIFICATION_WEBHOOKS="${NOTIFICATION_WEBHOOKS:-[{\"name\":\"demo-receiver\",\"url\":\"http://127.0.0.1:3099/webhooks\"}]}"
+# The demo prints the webhooks it receives on port 3099; a receiver of your own can replace it.
+demo_receiver='[{"name":"demo-receiver","url":"http://127.0.0.1:3099/webhooks"}]'
+export NOTIFICATION_WEBHOOKS="${NOTIFICATION_WEBHOOKS:-$demo_receiver}"
 bash scripts/stack.sh start
 set -a
 # shellcheck disable=SC1091
@@ -13,3 +15,4 @@ set +a
 node dist/scripts/demo.js "$@"
 echo
 echo "The stack is still running (npm run stack -- status); stop it with: npm run stack -- stop"
+echo "Until then, notifications keeps retrying webhooks to the demo receiver, which has exited."

@@ -21,8 +21,8 @@ load_env() {
   mkdir -p "$cache" "$logs" "$pids"
   if [ ! -f "$cache/dev.env" ]; then
     {
-      echo "JWT_SECRET=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')"
-      echo "WEBHOOK_SIGNING_SECRET=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')"
+      echo "export JWT_SECRET=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')"
+      echo "export WEBHOOK_SIGNING_SECRET=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')"
     } >"$cache/dev.env"
   fi
   set -a
@@ -54,8 +54,9 @@ start() {
       log "$service already answers on ${ports[$service]}"
       continue
     fi
+    # A fresh log per start, so a failure shows this run's lines only.
     HTTP_PORT="${ports[$service]}" nohup node "dist/apps/$service/src/main.js" \
-      >>"$logs/$service.log" 2>&1 &
+      >"$logs/$service.log" 2>&1 &
     echo $! >"$pids/$service.pid"
   done
   for service in "${services[@]}"; do
@@ -64,20 +65,35 @@ start() {
       if [ -f "$pids/$service.pid" ] && ! kill -0 "$(cat "$pids/$service.pid")" 2>/dev/null; then
         log "$service exited; last lines of $logs/$service.log:"
         tail -n 20 "$logs/$service.log" >&2
-        exit 1
+        fail_start
       fi
       sleep 1
     done
-    healthy "$service" || { log "$service did not become healthy"; exit 1; }
+    healthy "$service" || { log "$service did not become healthy"; fail_start; }
     log "$service ready on http://127.0.0.1:${ports[$service]} (OpenAPI at /docs)"
   done
+}
+
+# A half-started stack is worse than none: stop what this start launched, then fail.
+fail_start() {
+  log "stopping the services this start launched"
+  stop
+  exit 1
 }
 
 stop() {
   for service in "${services[@]}"; do
     local file="$pids/$service.pid"
     [ -f "$file" ] || continue
-    kill "$(cat "$file")" 2>/dev/null || true
+    local pid
+    pid="$(cat "$file")"
+    kill "$pid" 2>/dev/null || true
+    # Wait for a clean shutdown (consumers leave their groups, outboxes drain) before saying so.
+    for _ in $(seq 1 30); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.5
+    done
+    kill -9 "$pid" 2>/dev/null || true
     rm -f "$file"
     log "stopped $service"
   done
