@@ -4,13 +4,14 @@
  */
 import { Command } from 'commander';
 import { mintDevelopmentToken } from '@app/auth';
+import { parseDuration } from '@app/domain';
 
 const program = new Command()
   .name('mint-token')
   .description('Mint an HS256 development token for the JIT access services')
   .requiredOption('--sub <id>', 'the caller, e.g. u-101')
   .option('--groups <list>', 'comma-separated groups, e.g. sre,dba', '')
-  .option('--expires-in <span>', 'lifetime, e.g. 8h', '8h')
+  .option('--expires-in <duration>', 'lifetime as an ISO-8601 duration', 'PT8H')
   .option('--secret <key>', 'signing key (default: JWT_SECRET)', process.env.JWT_SECRET)
   .option(
     '--issuer <iss>',
@@ -34,8 +35,12 @@ async function main(): Promise<void> {
     audience: string;
   }>();
   if (!options.secret || options.secret.length < 32) {
-    program.error('set JWT_SECRET (at least 32 characters) or pass --secret');
+    program.error(
+      'set JWT_SECRET (the stack writes it to .cache/dev.env: source .cache/dev.env) or pass --secret',
+    );
   }
+  const lifetime = parseDuration(options.expiresIn);
+  if (!lifetime.ok) return program.error(`--expires-in: ${lifetime.error.message}`);
   const token = await mintDevelopmentToken({
     secret: options.secret!,
     subject: options.sub,
@@ -45,7 +50,7 @@ async function main(): Promise<void> {
       .filter(Boolean),
     issuer: options.issuer,
     audience: options.audience,
-    expiresIn: options.expiresIn,
+    expiresIn: `${Math.round(lifetime.value.milliseconds / 1000)}s`,
   });
   process.stdout.write(`${token}\n`);
 }
