@@ -280,6 +280,20 @@ describe('the requests service', () => {
       expect(get.status).toBe(401);
     });
 
+    it('answers 415 to a body that is not JSON, and names a missing field as required', async () => {
+      const formEncoded = await call('POST', '/access-requests', {
+        body: aRequestBody(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      const { resource: _omitted, ...withoutResource } = aRequestBody();
+      const missing = await fileRequest(withoutResource);
+
+      expect(formEncoded.status).toBe(415);
+      expect(formEncoded.body.error).toBe('unsupported-media-type');
+      expect(missing.status).toBe(400);
+      expect(missing.body.problems).toContainEqual({ field: 'resource', reason: 'is required' });
+    });
+
     it('takes the requester from the token and refuses a requester in the body', async () => {
       const response = await fileRequest(
         aRequestBody({ requester: { id: 'u-999', groups: ['dba'] } }),

@@ -4,6 +4,7 @@ export * from './config/service-settings';
 export * from './http/domain-error';
 export * from './http/domain-error.filter';
 export * from './http/zod-body.pipe';
+export * from './http/json-only.middleware';
 export * from './http/openapi';
 export * from './http/create-http-app';
 export * from './health/health.controller';

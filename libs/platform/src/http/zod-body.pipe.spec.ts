@@ -26,5 +26,7 @@ describe(ZodPipe.name, () => {
     const fields = (error as ValidationFailedError).problems.map((problem) => problem.field);
     expect(fields).toEqual(expect.arrayContaining(['duration', 'nested.n', '(body)']));
     expect((error as ValidationFailedError).status).toBe(400);
+    const duration = (error as ValidationFailedError).problems.find((p) => p.field === 'duration');
+    expect(duration?.reason).toBe('is required');
   });
 });

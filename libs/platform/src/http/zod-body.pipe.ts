@@ -12,8 +12,12 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.in
     throw new ValidationFailedError(
       result.error.issues.map((issue) => ({
         field: issue.path.length ? issue.path.join('.') : '(body)',
-        reason: issue.message,
+        reason: isMissing(issue) ? 'is required' : issue.message,
       })),
     );
   }
+}
+
+function isMissing(issue: z.core.$ZodIssue): boolean {
+  return issue.code === 'invalid_type' && /received undefined$/.test(issue.message);
 }

@@ -2,7 +2,9 @@ import {
   BeforeApplicationShutdown,
   DynamicModule,
   Global,
+  MiddlewareConsumer,
   Module,
+  NestModule,
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
@@ -19,6 +21,7 @@ import {
 import { createServiceDataSource, prepareDatabase } from '@app/persistence';
 import { HEALTH_CHECKS, HealthController } from '../health/health.controller';
 import { databaseHealthCheck, kafkaHealthCheck } from '../health/standard-checks';
+import { jsonBodiesOnly } from '../http/json-only.middleware';
 import { loggingModule } from '../logging/logging.module';
 import { ConsumerHost } from './consumer-host';
 import { KAFKA, RUNTIME_OPTIONS, ServiceRuntimeOptions } from './service-runtime.options';
@@ -32,7 +35,9 @@ import { TransactionalOutbox } from './transactional-outbox';
  */
 @Global()
 @Module({})
-export class ServiceRuntimeModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ServiceRuntimeModule
+  implements NestModule, OnApplicationBootstrap, BeforeApplicationShutdown
+{
   constructor(
     private readonly relay: OutboxRelay,
     private readonly consumers: ConsumerHost,
@@ -130,6 +135,10 @@ export class ServiceRuntimeModule implements OnApplicationBootstrap, BeforeAppli
         HEALTH_CHECKS,
       ],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(jsonBodiesOnly).forRoutes('*');
   }
 
   async onApplicationBootstrap(): Promise<void> {
