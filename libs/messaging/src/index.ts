@@ -9,3 +9,4 @@ export * from './outbox/processed-events';
 export * from './dead-letter/dead-letter.publisher';
 export * from './consumer/consumed-record';
 export * from './consumer/event-consumer';
+export * from './worker/wakeable-delay';

@@ -8,6 +8,7 @@ import {
 import { EntityManager } from 'typeorm';
 import { createEvent, DomainEvent, EventOrigin } from '@app/contracts';
 import { CLOCK, Clock } from '@app/domain';
+import { WakeableDelay } from '@app/messaging';
 import { TransactionalOutbox } from '@app/platform';
 import { SchedulerOptions } from '../expiry.config';
 import { accessKeyOf, decideGrantEnd, GrantEndEvent, ScheduledGrant } from './grant-end.decider';
@@ -40,7 +41,7 @@ export class DeadlineScheduler implements OnApplicationBootstrap, OnModuleDestro
   private readonly logger = new Logger(DeadlineScheduler.name);
   private stopping = false;
   private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
+  private readonly delay = new WakeableDelay();
 
   constructor(
     private readonly outbox: TransactionalOutbox,
@@ -56,7 +57,7 @@ export class DeadlineScheduler implements OnApplicationBootstrap, OnModuleDestro
   // Before the runtime closes the database in its shutdown hook.
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
-    this.wakeUp?.();
+    this.delay.wake();
     await this.loop;
     this.loop = null;
   }
@@ -85,7 +86,7 @@ export class DeadlineScheduler implements OnApplicationBootstrap, OnModuleDestro
       try {
         await this.runOnce();
         failures = 0;
-        await this.sleep(this.options.pollIntervalMs);
+        await this.delay.wait(this.options.pollIntervalMs);
       } catch (error) {
         failures += 1;
         const delayMs = Math.min(MAX_RETRY_DELAY_MS, this.options.pollIntervalMs * 2 ** failures);
@@ -95,7 +96,7 @@ export class DeadlineScheduler implements OnApplicationBootstrap, OnModuleDestro
           delayMs,
           error: (error as Error).message,
         });
-        await this.sleep(delayMs);
+        await this.delay.wait(delayMs);
       }
     }
   }
@@ -194,20 +195,6 @@ export class DeadlineScheduler implements OnApplicationBootstrap, OnModuleDestro
       ...result,
       firedSoFar: total,
       batch: batches,
-    });
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = null;
-        done();
-      };
     });
   }
 }

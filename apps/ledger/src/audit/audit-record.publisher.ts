@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { EventProducer, OutgoingRecord } from '@app/messaging';
+import { EventProducer, OutgoingRecord, WakeableDelay } from '@app/messaging';
 import { TopicNames } from '@app/platform';
 import { LedgerEntriesRepository } from '../append/ledger-entries.repository';
 import { Queryable } from '../queryable';
@@ -24,9 +24,9 @@ export class AuditRecordPublisher implements OnApplicationBootstrap, OnModuleDes
   private readonly logger = new Logger(AuditRecordPublisher.name);
   private running = false;
   private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
-  private interrupt: (() => void) | null = null;
-  private woken = false;
+  // A wake cuts the idle wait short but not the back-off after a failure; a stop ends either.
+  private readonly idle = new WakeableDelay();
+  private readonly backoff = new WakeableDelay();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -51,15 +51,15 @@ export class AuditRecordPublisher implements OnApplicationBootstrap, OnModuleDes
 
   async stop(): Promise<void> {
     this.running = false;
-    this.interrupt?.();
+    this.idle.wake();
+    this.backoff.wake();
     await this.loop;
     this.loop = null;
   }
 
   /** Asks for a round now, e.g. right after an append committed, instead of at the next poll. */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.idle.wake();
   }
 
   // Limitation: a crash after the send and before the cursor commit publishes up to one batch
@@ -120,7 +120,7 @@ export class AuditRecordPublisher implements OnApplicationBootstrap, OnModuleDes
         const sent = await this.publishPending();
         failures = 0;
         if (sent > 0) this.logger.debug({ msg: 'audit records published', count: sent });
-        if (sent < BATCH_SIZE) await this.sleep(IDLE_DELAY_MS, true);
+        if (sent < BATCH_SIZE) await this.idle.wait(IDLE_DELAY_MS);
       } catch (error) {
         failures += 1;
         const delayMs = Math.min(5000, 100 * 2 ** Math.min(failures, 6));
@@ -131,28 +131,8 @@ export class AuditRecordPublisher implements OnApplicationBootstrap, OnModuleDes
           delayMs,
           error: (error as Error).message,
         });
-        await this.sleep(delayMs, false);
+        await this.backoff.wait(delayMs);
       }
     }
-  }
-
-  /** Waits `ms`; a wake cuts the wait short only when `wakeable`, a stop always does. */
-  private sleep(ms: number, wakeable: boolean): Promise<void> {
-    if (!this.running || (wakeable && this.woken)) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeUp = null;
-        this.interrupt = null;
-        if (wakeable) this.woken = false;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.interrupt = done;
-      if (wakeable) this.wakeUp = done;
-    });
   }
 }

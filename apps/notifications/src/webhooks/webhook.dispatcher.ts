@@ -6,6 +6,7 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import { CLOCK, Clock } from '@app/domain';
+import { WakeableDelay } from '@app/messaging';
 import {
   ClaimedDelivery,
   DeliveryQueue,
@@ -32,8 +33,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private reservedSlots = 0;
   private running = false;
   private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
-  private wakeRequested = false;
+  private readonly delay = new WakeableDelay();
 
   constructor(
     @Inject(DeliveryRepository) private readonly queue: DeliveryQueue,
@@ -71,8 +71,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
 
   /** Asks for a round now rather than after the poll interval, e.g. once a delivery is created. */
   wake(): void {
-    if (this.wakeUp) this.wakeUp();
-    else this.wakeRequested = true;
+    this.delay.wake();
   }
 
   /** Sends what is due now, within the free parallel slots; resolves once each attempt is recorded. */
@@ -219,19 +218,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private sleep(ms: number): Promise<void> {
-    if (this.wakeRequested || !this.running) {
-      this.wakeRequested = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeUp = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = done;
-    });
+    if (!this.running) return Promise.resolve();
+    return this.delay.wait(ms);
   }
 }
 

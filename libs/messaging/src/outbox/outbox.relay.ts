@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EventProducer } from '../kafka/event-producer';
+import { WakeableDelay } from '../worker/wakeable-delay';
 
 interface OutboxRow {
   seq: string;
@@ -26,7 +27,7 @@ export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
   private running = false;
   private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
+  private readonly delay = new WakeableDelay();
   private readonly batchSize: number;
   private readonly idleDelayMs: number;
 
@@ -47,7 +48,7 @@ export class OutboxRelay {
 
   /** Asks for a round now instead of after the idle delay, e.g. right after a commit. */
   wake(): void {
-    this.wakeUp?.();
+    this.delay.wake();
   }
 
   async stop(): Promise<void> {
@@ -88,32 +89,18 @@ export class OutboxRelay {
       try {
         const sent = await this.publishPending();
         failures = 0;
-        if (sent < this.batchSize) await this.sleep(this.idleDelayMs);
+        if (sent < this.batchSize) await this.delay.wait(this.idleDelayMs);
       } catch (error) {
         failures += 1;
-        const delay = Math.min(5000, 100 * 2 ** Math.min(failures, 6));
+        const delayMs = Math.min(5000, 100 * 2 ** Math.min(failures, 6));
         this.logger.warn({
           msg: 'outbox round failed; retrying',
           schema: this.options.schema,
-          delayMs: delay,
+          delayMs,
           error: (error as Error).message,
         });
-        await this.sleep(delay);
+        await this.delay.wait(delayMs);
       }
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = null;
-        done();
-      };
-    });
   }
 }
