@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { createEvent } from '@app/contracts';
+import { aGrantIssued } from '@app/contracts/testing';
 import { ManualClock } from '@app/domain';
 import { ALL_SERVICES, TestStack } from '../support/stack';
 import { withDatabase } from '../support/test-namespace';
@@ -33,34 +32,20 @@ describe('S05: grants that came due while expiry was down are expired exactly on
     });
 
   it('drains the backlog once, keeps every API responsive, and fires nothing after a second restart', async () => {
-    const issued = Array.from({ length: GRANTS }, (_, index) => {
-      const requestId = randomUUID();
-      return createEvent(
-        'GrantIssued',
+    const issued = Array.from({ length: GRANTS }, (_, index) =>
+      aGrantIssued(
         {
-          grantId: randomUUID(),
-          requestId,
           subject: `u-1${String(index).padStart(4, '0')}`,
-          resource: 'db:orders-prod',
           role: 'read-only',
           startsAt: start.toISOString(),
           endsAt: new Date(start.getTime() + 60_000 + index).toISOString(),
           duration: 'PT1M',
           requestedDuration: 'PT1M',
-          capped: false,
-          approvers: ['u-202'],
-          automatic: false,
           policyId: 'orders-prod',
         },
-        {
-          source: 'approvals',
-          time: start,
-          partitionKey: requestId,
-          correlationId: requestId,
-          causationId: null,
-        },
-      );
-    });
+        { time: start },
+      ),
+    );
     for (let offset = 0; offset < GRANTS; offset += 500) {
       await stack.probe.publish(
         stack.topics.accessEvents,

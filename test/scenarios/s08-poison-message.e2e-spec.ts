@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createEvent } from '@app/contracts';
+import { aGrantIssued } from '@app/contracts/testing';
 import { Envelope } from '../support/flows';
 import { ledgerRows } from '../support/ledger-queries';
 import { ALL_SERVICES, TestStack } from '../support/stack';
@@ -14,31 +14,15 @@ const groupOf: Record<string, string> = {
 };
 
 function grantIssued(now: Date) {
-  const requestId = randomUUID();
-  return createEvent(
-    'GrantIssued',
+  return aGrantIssued(
     {
-      grantId: randomUUID(),
-      requestId,
       subject: 'u-150',
-      resource: 'db:orders-prod',
       role: 'read-only',
       startsAt: now.toISOString(),
       endsAt: new Date(now.getTime() + 3600_000).toISOString(),
-      duration: 'PT1H',
-      requestedDuration: 'PT1H',
-      capped: false,
-      approvers: ['u-202'],
-      automatic: false,
       policyId: 'orders-prod',
     },
-    {
-      source: 'approvals',
-      time: now,
-      partitionKey: requestId,
-      correlationId: requestId,
-      causationId: null,
-    },
+    { time: now },
   );
 }
 

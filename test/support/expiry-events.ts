@@ -1,59 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { createEvent, EventEnvelope, EventPayloads } from '@app/contracts';
+import { EventEnvelope, EventPayloads } from '@app/contracts';
+import { aGrantIssued, anApprovalRequested, aRequestApproved } from '@app/contracts/testing';
 
-/** Envelopes as the approvals service publishes them, for feeding the expiry service. */
-function fromApprovals(requestId: string, time: string) {
-  return {
-    source: 'approvals' as const,
-    time: new Date(time),
-    partitionKey: requestId,
-    correlationId: `correlation-${requestId}`,
-    causationId: null,
-  };
-}
+// The events the expiry service reads. Their correlation id differs from the request id, so a
+// test can see that expiry carries the correlation on rather than deriving it.
+const correlationOf = (requestId: string) => `correlation-${requestId}`;
 
 export function grantIssued(
   overrides: Partial<EventPayloads['GrantIssued']> & { startsAt: string; endsAt: string },
 ): EventEnvelope<'GrantIssued'> {
   const requestId = overrides.requestId ?? randomUUID();
-  return createEvent(
-    'GrantIssued',
-    {
-      grantId: randomUUID(),
-      requestId,
-      subject: 'u-101',
-      resource: 'db:orders-prod',
-      role: 'db-admin',
-      duration: 'PT1H',
-      requestedDuration: 'PT1H',
-      capped: false,
-      approvers: ['u-202'],
-      automatic: false,
-      policyId: 'dba-production',
-      ...overrides,
-    },
-    fromApprovals(requestId, overrides.startsAt),
+  return aGrantIssued(
+    { ...overrides, requestId },
+    { time: overrides.startsAt, correlationId: correlationOf(requestId) },
   );
 }
 
 export function approvalRequested(decideBy: string): EventEnvelope<'ApprovalRequested'> {
   const requestId = randomUUID();
-  return createEvent(
-    'ApprovalRequested',
+  return anApprovalRequested(
+    { requestId, decideBy },
     {
-      requestId,
-      requester: { id: 'u-101', groups: ['sre'] },
-      resource: 'db:orders-prod',
-      role: 'db-admin',
-      duration: 'PT1H',
-      justification: 'Repair the stuck reconciliation job',
-      ticket: null,
-      approverGroups: ['dba'],
-      approvalsRequired: 1,
-      decideBy,
-      policyId: 'dba-production',
+      time: new Date(Date.parse(decideBy) - 3600_000),
+      correlationId: correlationOf(requestId),
     },
-    fromApprovals(requestId, new Date(Date.parse(decideBy) - 3600_000).toISOString()),
   );
 }
 
@@ -61,16 +31,10 @@ export function requestApproved(
   request: EventEnvelope<'ApprovalRequested'>,
   approvedAt: string,
 ): EventEnvelope<'RequestApproved'> {
-  return createEvent(
-    'RequestApproved',
-    {
-      requestId: request.data.requestId,
-      approvers: ['u-202'],
-      automatic: false,
-      policyId: request.data.policyId,
-      approvedAt,
-    },
-    { ...fromApprovals(request.data.requestId, approvedAt), causationId: request.id },
+  const { requestId, policyId } = request.data;
+  return aRequestApproved(
+    { requestId, policyId, approvedAt },
+    { time: approvedAt, correlationId: request.correlationId, causationId: request.id },
   );
 }
 

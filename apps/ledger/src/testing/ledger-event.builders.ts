@@ -1,304 +1,47 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createEvent,
-  DomainEvent,
-  EventEnvelope,
-  EventPayloads,
-  EventType,
-  ServiceName,
-} from '@app/contracts';
+import { DomainEvent } from '@app/contracts';
+import { eventBuilders, PayloadDefaults } from '@app/contracts/testing';
 
-// Builders of the events the ledger records, shared by its unit and end-to-end tests.
+// The shared event builders on the ledger tests' timeline, which counts minutes from BASE_TIME.
 
 export const BASE_TIME = '2026-12-03T10:00:00.000Z';
-
-export interface EnvelopeOptions {
-  id?: string;
-  time?: string;
-  source?: ServiceName;
-  partitionKey?: string;
-}
-
-const SOURCE_OF: Record<EventType, ServiceName> = {
-  AccessRequested: 'requests',
-  AccessRequestRefused: 'requests',
-  ApprovalRequested: 'requests',
-  ApprovalRecorded: 'approvals',
-  RequestApproved: 'approvals',
-  RequestDenied: 'approvals',
-  RequestDeadlinePassed: 'expiry',
-  RequestExpired: 'approvals',
-  GrantIssued: 'approvals',
-  GrantExpired: 'expiry',
-  AccessRevoked: 'expiry',
-  RecordDeadLettered: 'approvals',
-};
-
-export function anEvent<K extends EventType>(
-  type: K,
-  data: EventPayloads[K],
-  options: EnvelopeOptions = {},
-): EventEnvelope<K> {
-  const key = options.partitionKey ?? ('requestId' in data ? String(data.requestId) : randomUUID());
-  return createEvent(
-    type,
-    data,
-    {
-      source: options.source ?? SOURCE_OF[type],
-      time: new Date(options.time ?? BASE_TIME),
-      partitionKey: key,
-      correlationId: key,
-      causationId: null,
-    },
-    options.id,
-  );
-}
 
 /** Minutes after BASE_TIME, as an ISO instant. */
 export function minutesAfterBase(minutes: number): string {
   return new Date(Date.parse(BASE_TIME) + minutes * 60_000).toISOString();
 }
 
-export function anAccessRequested(
-  data: Partial<EventPayloads['AccessRequested']> = {},
-  options?: EnvelopeOptions,
-): EventEnvelope<'AccessRequested'> {
-  return anEvent(
-    'AccessRequested',
-    {
-      requestId: randomUUID(),
-      requester: { id: 'u-101', groups: ['engineering'] },
-      resource: 'db:orders-prod',
-      role: 'db-admin',
-      duration: 'PT1H',
-      justification: 'rebuild the orders index',
-      ticket: null,
-      startAt: null,
-      channel: 'http',
-      submittedAt: BASE_TIME,
-      ...data,
-    },
-    options,
-  );
-}
+const LEDGER_DEFAULTS: PayloadDefaults = {
+  AccessRequested: { submittedAt: BASE_TIME },
+  ApprovalRequested: {
+    approverGroups: ['dba', 'security-leads'],
+    decideBy: minutesAfterBase(240),
+  },
+  ApprovalRecorded: { comment: null, recordedAt: minutesAfterBase(1) },
+  RequestApproved: { approvedAt: minutesAfterBase(1) },
+  RequestDenied: { deniedAt: minutesAfterBase(2) },
+  RequestDeadlinePassed: { decideBy: minutesAfterBase(240) },
+  RequestExpired: { decideBy: minutesAfterBase(240), expiredAt: minutesAfterBase(241) },
+  GrantIssued: { startsAt: BASE_TIME, endsAt: minutesAfterBase(60) },
+  GrantExpired: { endedAt: minutesAfterBase(60) },
+  AccessRevoked: { revokedAt: minutesAfterBase(60) },
+  RecordDeadLettered: { deadLetteredAt: minutesAfterBase(3) },
+};
 
-export function anAccessRequestRefused(
-  data: Partial<EventPayloads['AccessRequestRefused']> = {},
-  options?: EnvelopeOptions,
-): EventEnvelope<'AccessRequestRefused'> {
-  return anEvent(
-    'AccessRequestRefused',
-    {
-      requestId: randomUUID(),
-      requester: { id: 'u-101', groups: ['engineering'] },
-      resource: 'db:orders-prod',
-      role: 'db-admin',
-      duration: 'PT12H',
-      reason: 'duration-exceeds-maximum',
-      message: 'db-admin on db:orders-prod is granted for at most PT4H',
-      maximumDuration: 'PT4H',
-      policyId: 'orders-db',
-      ...data,
-    },
-    options,
-  );
-}
-
-export function anApprovalRequested(
-  data: Partial<EventPayloads['ApprovalRequested']> = {},
-  options?: EnvelopeOptions,
-): EventEnvelope<'ApprovalRequested'> {
-  return anEvent(
-    'ApprovalRequested',
-    {
-      requestId: randomUUID(),
-      requester: { id: 'u-101', groups: ['engineering'] },
-      resource: 'db:orders-prod',
-      role: 'db-admin',
-      duration: 'PT1H',
-      justification: 'rebuild the orders index',
-      ticket: null,
-      approverGroups: ['dba', 'security-leads'],
-      approvalsRequired: 1,
-      decideBy: minutesAfterBase(240),
-      policyId: 'orders-db',
-      ...data,
-    },
-    options,
-  );
-}
-
-export function anApprovalRecorded(
-  data: Partial<EventPayloads['ApprovalRecorded']> = {},
-  options?: EnvelopeOptions,
-): EventEnvelope<'ApprovalRecorded'> {
-  return anEvent(
-    'ApprovalRecorded',
-    {
-      requestId: randomUUID(),
-      approver: 'u-202',
-      comment: null,
-      approvalsCount: 1,
-      approvalsRequired: 1,
-      recordedAt: minutesAfterBase(1),
-      ...data,
-    },
-    options,
-  );
-}
-
-export function aRequestApproved(
-  data: Partial<EventPayloads['RequestApproved']> = {},
-  options?: EnvelopeOptions,
-): EventEnvelope<'RequestApproved'> {
-  return anEvent(
-    'RequestApproved',
-    {
-      requestId: randomUUID(),
-      approvers: ['u-202'],
-      automatic: false,
-      policyId: 'orders-db',
-      approvedAt: minutesAfterBase(1),
-      ...data,
-    },
-    options,
-  );
-}
-
-export function aRequestDenied(
-  data: Partial<EventPayloads['RequestDenied']> = {},
-  options?: EnvelopeOptions,
-): EventEnvelope<'RequestDenied'> {
-  return anEvent(
-    'RequestDenied',
-    {
-      requestId: randomUUID(),
-      deniedBy: 'u-203',
-      comment: 'use the read replica',
-      deniedAt: minutesAfterBase(2),
-      ...data,
-    },
-    options,
-  );
-}
-
-export function aRequestDeadlinePassed(
-  data: Partial<EventPayloads['RequestDeadlinePassed']> = {},
-  options?: EnvelopeOptions,
-): EventEnvelope<'RequestDeadlinePassed'> {
-  return anEvent(
-    'RequestDeadlinePassed',
-    { requestId: randomUUID(), decideBy: minutesAfterBase(240), ...data },
-    options,
-  );
-}
-
-export function aRequestExpired(
-  data: Partial<EventPayloads['RequestExpired']> = {},
-  options?: EnvelopeOptions,
-): EventEnvelope<'RequestExpired'> {
-  return anEvent(
-    'RequestExpired',
-    {
-      requestId: randomUUID(),
-      decideBy: minutesAfterBase(240),
-      expiredAt: minutesAfterBase(241),
-      ...data,
-    },
-    options,
-  );
-}
-
-export function aGrantIssued(
-  data: Partial<EventPayloads['GrantIssued']> = {},
-  options?: EnvelopeOptions,
-): EventEnvelope<'GrantIssued'> {
-  return anEvent(
-    'GrantIssued',
-    {
-      grantId: randomUUID(),
-      requestId: randomUUID(),
-      subject: 'u-101',
-      resource: 'db:orders-prod',
-      role: 'db-admin',
-      startsAt: BASE_TIME,
-      endsAt: minutesAfterBase(60),
-      duration: 'PT1H',
-      requestedDuration: 'PT1H',
-      capped: false,
-      approvers: ['u-202'],
-      automatic: false,
-      policyId: 'orders-db',
-      ...data,
-    },
-    options,
-  );
-}
-
-export function aGrantExpired(
-  data: Partial<EventPayloads['GrantExpired']> = {},
-  options?: EnvelopeOptions,
-): EventEnvelope<'GrantExpired'> {
-  return anEvent(
-    'GrantExpired',
-    {
-      grantId: randomUUID(),
-      requestId: randomUUID(),
-      subject: 'u-101',
-      resource: 'db:orders-prod',
-      role: 'db-admin',
-      endedAt: minutesAfterBase(60),
-      coveringGrantIds: [],
-      ...data,
-    },
-    options,
-  );
-}
-
-export function anAccessRevoked(
-  data: Partial<EventPayloads['AccessRevoked']> = {},
-  options?: EnvelopeOptions,
-): EventEnvelope<'AccessRevoked'> {
-  return anEvent(
-    'AccessRevoked',
-    {
-      subject: 'u-101',
-      resource: 'db:orders-prod',
-      role: 'db-admin',
-      lastGrantId: randomUUID(),
-      requestId: randomUUID(),
-      revokedAt: minutesAfterBase(60),
-      reason: 'expired',
-      ...data,
-    },
-    options,
-  );
-}
-
-export function aRecordDeadLettered(
-  data: Partial<EventPayloads['RecordDeadLettered']> = {},
-  options?: EnvelopeOptions,
-): EventEnvelope<'RecordDeadLettered'> {
-  const sourceTopic = data.sourceTopic ?? 'jit.access.events.v1';
-  const partition = data.partition ?? 4;
-  return anEvent(
-    'RecordDeadLettered',
-    {
-      consumerGroup: 'jit-approvals',
-      sourceTopic,
-      partition,
-      offset: '17',
-      key: null,
-      value: '{not json',
-      valueEncoding: 'utf8',
-      reason: 'invalid-json',
-      error: 'Unexpected token n in JSON at position 1',
-      deadLetteredAt: minutesAfterBase(3),
-      ...data,
-    },
-    { partitionKey: `${sourceTopic}:${partition}`, ...options },
-  );
-}
+export const {
+  anAccessRequested,
+  anAccessRequestRefused,
+  anApprovalRequested,
+  anApprovalRecorded,
+  aRequestApproved,
+  aRequestDenied,
+  aRequestDeadlinePassed,
+  aRequestExpired,
+  aGrantIssued,
+  aGrantExpired,
+  anAccessRevoked,
+  aRecordDeadLettered,
+} = eventBuilders(LEDGER_DEFAULTS, { time: BASE_TIME });
 
 export interface GrantedRequestOptions {
   requestId?: string;
