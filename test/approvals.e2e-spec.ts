@@ -79,7 +79,7 @@ describe(ApprovalsModule.name, () => {
       JWT_AUDIENCE: testAuth.audience,
       POLICY_FILE: policyFile,
     });
-    service = await startService(ApprovalsModule.forRoot(config, { clock }));
+    service = await startService(ApprovalsModule.forRoot(config, { clock }), 'approvals');
     await probe.watch([topics.accessEvents, topics.deadLetters]);
   });
 

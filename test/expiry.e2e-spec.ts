@@ -41,7 +41,7 @@ describe(ExpiryModule.name, () => {
   let service: RunningService | null = null;
 
   const start = async () => {
-    service = await startService(ExpiryModule.forRoot(config, { clock }));
+    service = await startService(ExpiryModule.forRoot(config, { clock }), 'expiry');
     return service;
   };
   const stop = async () => {
@@ -304,8 +304,8 @@ describe(ExpiryModule.name, () => {
     await stop();
     const small = configWith({ EXPIRY_BATCH_SIZE: '50' });
     const instances = await Promise.all([
-      startService(ExpiryModule.forRoot(small, { clock })),
-      startService(ExpiryModule.forRoot(small, { clock })),
+      startService(ExpiryModule.forRoot(small, { clock }), 'expiry'),
+      startService(ExpiryModule.forRoot(small, { clock }), 'expiry'),
     ]);
     try {
       clock.set(new Date(at('12:00')));

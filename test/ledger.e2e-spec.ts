@@ -174,7 +174,10 @@ describe(LedgerModule.name, () => {
     beforeAll(async () => {
       namespace = createTestNamespace('ledger');
       topics = new TopicNames(namespace.prefix);
-      service = await startService(LedgerModule.forRoot(ledgerConfigFor(namespace), { clock }));
+      service = await startService(
+        LedgerModule.forRoot(ledgerConfigFor(namespace), { clock }),
+        'ledger',
+      );
       probe = new TopicProbe();
       await probe.watch([topics.auditRecords]);
     });
@@ -416,8 +419,8 @@ describe(LedgerModule.name, () => {
       topics = new TopicNames(namespace.prefix);
       const config = ledgerConfigFor(namespace);
       instances = await Promise.all([
-        startService(LedgerModule.forRoot(config)),
-        startService(LedgerModule.forRoot(config)),
+        startService(LedgerModule.forRoot(config), 'ledger'),
+        startService(LedgerModule.forRoot(config), 'ledger'),
       ]);
       probe = new TopicProbe();
       await probe.watch([topics.auditRecords]);

@@ -143,7 +143,10 @@ describe('notifications service (e2e)', () => {
     const config = loadNotificationsConfig(environment());
     for (let i = 0; i < 2; i += 1) {
       instances.push(
-        await startService(NotificationsModule.forRoot(config, { clock: new SystemClock() })),
+        await startService(
+          NotificationsModule.forRoot(config, { clock: new SystemClock() }),
+          'notifications',
+        ),
       );
     }
 

@@ -114,7 +114,7 @@ describe('the requests service', () => {
       LOG_LEVEL: 'warn',
       POLICY_FILE: policyFile,
     });
-    service = await startService(RequestsModule.forRoot(config, { clock }));
+    service = await startService(RequestsModule.forRoot(config, { clock }), 'requests');
     topics = new TopicNames(namespace.prefix);
     probe = new TopicProbe();
     await probe.watch([topics.accessEvents, topics.deadLetters, topics.ticketingRequests]);

@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
-import { DomainErrorFilter } from '@app/platform';
+import { ServiceName } from '@app/contracts';
+import { configureHttpApp } from '@app/platform';
 
 export interface RunningService {
   app: INestApplication;
@@ -10,13 +10,18 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** Starts a service module in this process on a free port, as its main.ts would. */
+/** Starts a service module in this process on a free port, configured as its main.ts does. */
 export async function startService(
   module: Parameters<typeof NestFactory.create>[0],
+  service: ServiceName,
 ): Promise<RunningService> {
   const app = await NestFactory.create(module, { bufferLogs: true });
-  app.useLogger(app.get(Logger));
-  app.useGlobalFilters(new DomainErrorFilter());
+  // Many apps share this process; signal handlers are the test runner's business.
+  configureHttpApp(
+    app,
+    { title: `JIT access ledger — ${service}`, description: `The ${service} service` },
+    { shutdownHooks: false },
+  );
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return { app, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };

@@ -120,6 +120,7 @@ export class TestStack {
   async startService(service: ServiceName, envOverrides: Env = {}): Promise<RunningService> {
     const running = await startService(
       this.moduleFor(service, { ...this.env(service), ...envOverrides }),
+      service,
     );
     if (this.running.has(service)) this.extra.push(running);
     else this.running.set(service, running);

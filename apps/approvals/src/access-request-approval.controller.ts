@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { CurrentPrincipal, JwtAuthGuard } from '@app/auth';
 import { Principal } from '@app/contracts';
-import { openApiSchema, ZodPipe } from '@app/platform';
+import { ApiErrors, openApiSchema, ZodPipe } from '@app/platform';
 import { DecisionBody, RequestIdParams } from './approval.schemas';
 import { ApprovalService } from './approval.service';
 import { ApprovalView } from './approval-view';
@@ -19,6 +19,7 @@ const idParam = { name: 'id', type: String, format: 'uuid', description: 'The ac
 
 @ApiTags('approvals')
 @ApiBearerAuth()
+@ApiErrors({ 401: 'unauthenticated: no valid bearer token' })
 @UseGuards(JwtAuthGuard)
 @Controller('access-requests')
 export class AccessRequestApprovalController {
@@ -36,6 +37,12 @@ export class AccessRequestApprovalController {
   @ApiParam(idParam)
   @ApiBody({ schema: openApiSchema(DecisionBody) })
   @ApiResponse(stateResponse)
+  @ApiErrors({
+    400: 'validation-failed: a bad id or body',
+    403: 'self-approval or not-an-approver',
+    404: 'unknown-request',
+    409: 'already-resolved or already-approved-by-you',
+  })
   approve(
     @Param(new ZodPipe(RequestIdParams)) params: RequestIdParams,
     @Body(new ZodPipe(DecisionBody)) body: DecisionBody,
@@ -55,6 +62,12 @@ export class AccessRequestApprovalController {
   @ApiParam(idParam)
   @ApiBody({ schema: openApiSchema(DecisionBody) })
   @ApiResponse(stateResponse)
+  @ApiErrors({
+    400: 'validation-failed: a bad id or body',
+    403: 'self-approval or not-an-approver',
+    404: 'unknown-request',
+    409: 'already-resolved',
+  })
   deny(
     @Param(new ZodPipe(RequestIdParams)) params: RequestIdParams,
     @Body(new ZodPipe(DecisionBody)) body: DecisionBody,
@@ -69,6 +82,7 @@ export class AccessRequestApprovalController {
   @ApiOperation({ summary: "A request's approval state: approvals so far, outcome and grant" })
   @ApiParam(idParam)
   @ApiResponse(stateResponse)
+  @ApiErrors({ 400: 'validation-failed: the id is not a UUID', 404: 'unknown-request' })
   getApproval(@Param(new ZodPipe(RequestIdParams)) params: RequestIdParams): Promise<ApprovalView> {
     return this.approvals.getApproval(params.id);
   }

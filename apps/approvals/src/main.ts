@@ -6,7 +6,7 @@ import { ApprovalsModule } from './approvals.module';
 async function bootstrap(): Promise<void> {
   const config = loadApprovalsConfig(process.env);
   await startHttpApp(ApprovalsModule.forRoot(config), {
-    title: 'JIT access: approvals',
+    title: 'JIT access ledger — approvals',
     description:
       'Decides access requests under the policies and records approvals and denials; an ' +
       'approval issues a grant with exact start and end instants.',

@@ -7,7 +7,7 @@ import { ExpiryModule } from './expiry.module';
 async function bootstrap(): Promise<void> {
   const config = loadExpiryConfig(process.env);
   await startHttpApp(ExpiryModule.forRoot(config), {
-    title: 'JIT access — expiry',
+    title: 'JIT access ledger — expiry',
     description:
       'Keeps the schedule of grant ends and request decision deadlines, and fires each one once.',
     host: config.http.host,

@@ -6,7 +6,7 @@ import { LedgerModule } from './ledger.module';
 async function bootstrap(): Promise<void> {
   const config = loadLedgerConfig(process.env);
   await startHttpApp(LedgerModule.forRoot(config), {
-    title: 'JIT access: ledger',
+    title: 'JIT access ledger — ledger',
     description:
       'The append-only, hash-chained record of every access event, its projections (current ' +
       'grants, grant history, audit trail) and the verification of the chain.',

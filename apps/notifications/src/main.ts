@@ -6,7 +6,7 @@ import { NotificationsModule } from './notifications.module';
 async function bootstrap(): Promise<void> {
   const config = loadNotificationsConfig(process.env);
   await startHttpApp(NotificationsModule.forRoot(config), {
-    title: 'JIT access notifications',
+    title: 'JIT access ledger — notifications',
     description:
       'Sends the access events people act on to webhooks, signed and retried, and records every delivery.',
     host: config.http.host,

@@ -6,7 +6,7 @@ import { RequestsModule } from './requests.module';
 async function bootstrap(): Promise<void> {
   const config = loadRequestsConfig(process.env);
   await startHttpApp(RequestsModule.forRoot(config), {
-    title: 'JIT access: requests',
+    title: 'JIT access ledger — requests',
     description:
       'Files access requests from people (HTTP) and ticketing systems (Kafka) and shows their ' +
       'current state.',

@@ -1,7 +1,7 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { JwtAuthGuard } from '@app/auth';
-import { openApiSchema, ZodPipe } from '@app/platform';
+import { ApiErrors, openApiSchema, ZodPipe } from '@app/platform';
 import { ApiQueryFields } from './api-query.decorator';
 import { AuditTrailQuery, AuditTrailResponse } from './ledger-api.schemas';
 import { LedgerQueryService } from './ledger-query.service';
@@ -10,6 +10,11 @@ import { LedgerReaderGuard } from './ledger-reader.guard';
 @ApiTags('audit')
 @ApiBearerAuth()
 @UseGuards(JwtAuthGuard, LedgerReaderGuard)
+@ApiErrors({
+  400: 'validation-failed, naming each bad query parameter',
+  401: 'unauthenticated: no valid bearer token',
+  403: 'not-a-ledger-reader: the caller is in none of LEDGER_READER_GROUPS',
+})
 @Controller('audit')
 export class AuditTrailController {
   constructor(private readonly queries: LedgerQueryService) {}
