@@ -82,19 +82,24 @@ fail_start() {
 }
 
 stop() {
+  local service file pid
+  local -A stopping=()
   for service in "${services[@]}"; do
-    local file="$pids/$service.pid"
+    file="$pids/$service.pid"
     [ -f "$file" ] || continue
-    local pid
     pid="$(cat "$file")"
     kill "$pid" 2>/dev/null || true
-    # Wait for a clean shutdown (consumers leave their groups, outboxes drain) before saying so.
+    stopping[$service]="$pid"
+    rm -f "$file"
+  done
+  # All at once, then wait for clean shutdowns (consumers leave their groups) before saying so.
+  for service in "${!stopping[@]}"; do
+    pid="${stopping[$service]}"
     for _ in $(seq 1 30); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.5
     done
     kill -9 "$pid" 2>/dev/null || true
-    rm -f "$file"
     log "stopped $service"
   done
 }
