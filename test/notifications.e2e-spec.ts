@@ -14,11 +14,7 @@ import {
   aRequestDenied,
   aRequestExpired,
 } from '../apps/notifications/src/testing/access-event.builders';
-import {
-  headerOf,
-  ReceivedWebhook,
-  WebhookReceiver,
-} from './support/notifications-webhook-receiver';
+import { headerOf, ReceivedWebhook, WebhookReceiver } from './support/webhook-receiver';
 import { RunningService, startService } from './support/service-app';
 import { createTestNamespace, testBrokers, withDatabase } from './support/test-namespace';
 import { testAuth, tokenFor } from './support/tokens';

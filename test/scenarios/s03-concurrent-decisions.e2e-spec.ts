@@ -9,11 +9,12 @@ const ROUNDS = 15;
 const OUTCOMES = ['RequestApproved', 'RequestDenied'];
 
 describe('S03: concurrent decisions resolve a request exactly once', () => {
-  const receiver = new WebhookReceiver();
+  let receiver: WebhookReceiver;
   let stack: TestStack;
 
   beforeAll(async () => {
-    const url = await receiver.start();
+    receiver = await WebhookReceiver.start(() => 204);
+    const url = receiver.url;
     stack = await TestStack.start({
       name: 's03',
       serviceEnv: {
@@ -23,7 +24,7 @@ describe('S03: concurrent decisions resolve a request exactly once', () => {
   });
   afterAll(async () => {
     await stack?.close();
-    await receiver.stop();
+    await receiver?.close();
   });
 
   it('records one resolution when an approval and a denial race, round after round', async () => {

@@ -13,11 +13,12 @@ import { WebhookReceiver } from '../support/webhook-receiver';
 import { waitFor } from '../support/wait-for';
 
 describe('S06: the same upstream event delivered twice has one effect', () => {
-  const receiver = new WebhookReceiver();
+  let receiver: WebhookReceiver;
   let stack: TestStack;
 
   beforeAll(async () => {
-    const url = await receiver.start();
+    receiver = await WebhookReceiver.start(() => 204);
+    const url = receiver.url;
     stack = await TestStack.start({
       name: 's06',
       serviceEnv: {
@@ -27,7 +28,7 @@ describe('S06: the same upstream event delivered twice has one effect', () => {
   });
   afterAll(async () => {
     await stack?.close();
-    await receiver.stop();
+    await receiver?.close();
   });
 
   async function ticketingGroupCaughtUp(): Promise<boolean> {

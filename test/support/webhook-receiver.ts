@@ -1,46 +1,68 @@
-import { createServer, Server } from 'node:http';
+import { createServer, IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
 
 export interface ReceivedWebhook {
-  headers: Record<string, string | string[] | undefined>;
+  headers: IncomingHttpHeaders;
+  /** The raw body, exactly as it arrived. */
   body: string;
-  json: { eventId: string; eventType: string; event: { partitionKey: string } } & Record<
-    string,
-    any
-  >;
+  json: Record<string, unknown>;
 }
 
-/** A local HTTP endpoint that records every webhook it receives and answers 204. */
+/**
+ * A local HTTP endpoint that keeps every request it gets and answers with the status `answer`
+ * picks for the n-th request (0-based).
+ */
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
-  private server: Server | null = null;
-  url = '';
+  private readonly server = createServer((request, response) => this.receive(request, response));
+  private port = 0;
 
-  async start(): Promise<string> {
-    this.server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        this.received.push({ headers: request.headers, body, json: JSON.parse(body) });
-        response.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}/hooks`;
-    return this.url;
+  constructor(private readonly answer: (index: number) => number) {}
+
+  static async start(answer: (index: number) => number): Promise<WebhookReceiver> {
+    const receiver = new WebhookReceiver(answer);
+    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
+    receiver.port = (receiver.server.address() as AddressInfo).port;
+    return receiver;
   }
 
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/jit-webhook`;
+  }
+
+  /** What arrived about one request (the event's partition key), optionally of one type. */
   about(requestId: string, eventType?: string): ReceivedWebhook[] {
-    return this.received.filter(
-      (hook) =>
-        hook.json.event?.partitionKey === requestId &&
-        (eventType === undefined || hook.json.eventType === eventType),
-    );
+    return this.received.filter((hook) => {
+      const event = hook.json['event'] as { partitionKey?: string } | undefined;
+      return (
+        event?.partitionKey === requestId &&
+        (eventType === undefined || hook.json['eventType'] === eventType)
+      );
+    });
   }
 
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) =>
-      this.server ? this.server.close(() => resolve()) : resolve(),
-    );
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
   }
+
+  private receive(request: IncomingMessage, response: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const status = this.answer(this.received.length);
+      this.received.push({
+        headers: request.headers,
+        body,
+        json: JSON.parse(body) as Record<string, unknown>,
+      });
+      response.writeHead(status, { 'Content-Type': 'text/plain' }).end(`answered ${status}`);
+    });
+  }
+}
+
+export function headerOf(webhook: ReceivedWebhook, name: string): string {
+  const value = webhook.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(',') : (value ?? '');
 }
