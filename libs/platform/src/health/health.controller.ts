@@ -6,6 +6,8 @@ export interface HealthCheck {
   name: string;
   /** Resolves when the dependency answers; rejects with the reason otherwise. */
   check(): Promise<void>;
+  /** Releases what the check holds open, at shutdown. */
+  close?(): Promise<void>;
 }
 
 export const HEALTH_CHECKS = Symbol('HEALTH_CHECKS');

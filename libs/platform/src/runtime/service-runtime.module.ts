@@ -2,6 +2,7 @@ import {
   BeforeApplicationShutdown,
   DynamicModule,
   Global,
+  Inject,
   MiddlewareConsumer,
   Module,
   NestModule,
@@ -19,7 +20,7 @@ import {
   OutboxWriter,
 } from '@app/messaging';
 import { createServiceDataSource, prepareDatabase } from '@app/persistence';
-import { HEALTH_CHECKS, HealthController } from '../health/health.controller';
+import { HEALTH_CHECKS, HealthCheck, HealthController } from '../health/health.controller';
 import { databaseHealthCheck, kafkaHealthCheck } from '../health/standard-checks';
 import { jsonBodiesOnly } from '../http/json-only.middleware';
 import { loggingModule } from '../logging/logging.module';
@@ -43,6 +44,7 @@ export class ServiceRuntimeModule
     private readonly consumers: ConsumerHost,
     private readonly producer: EventProducer,
     private readonly dataSource: DataSource,
+    @Inject(HEALTH_CHECKS) private readonly healthChecks: HealthCheck[],
   ) {}
 
   static forRoot(options: ServiceRuntimeOptions, logLevel: string): DynamicModule {
@@ -151,6 +153,7 @@ export class ServiceRuntimeModule
     await this.consumers.stopAll();
     await this.relay.stop();
     await this.producer.disconnect();
+    await Promise.all(this.healthChecks.map((check) => check.close?.() ?? Promise.resolve()));
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }
