@@ -1,3 +1,4 @@
+import { EventPayloads } from '@app/contracts';
 import { ProjectedEntry } from './projected-entry';
 
 /** A grant that was issued and has not expired yet. */
@@ -32,19 +33,7 @@ export function currentGrantsChanges(entry: ProjectedEntry): CurrentGrantsChange
       return [
         {
           kind: 'grant-added',
-          grant: {
-            grantId: data.grantId,
-            requestId: data.requestId,
-            subject: data.subject,
-            resource: data.resource,
-            role: data.role,
-            startsAt: data.startsAt,
-            endsAt: data.endsAt,
-            approvers: [...data.approvers],
-            automatic: data.automatic,
-            policyId: data.policyId,
-            issuedSeq: entry.seq,
-          },
+          grant: issuedGrant(data, entry.seq),
         },
       ];
     }
@@ -53,6 +42,23 @@ export function currentGrantsChanges(entry: ProjectedEntry): CurrentGrantsChange
     default:
       return [];
   }
+}
+
+/** The grant as issued; the grant history records the same fields and when it ended. */
+export function issuedGrant(data: EventPayloads['GrantIssued'], issuedSeq: number): CurrentGrant {
+  return {
+    grantId: data.grantId,
+    requestId: data.requestId,
+    subject: data.subject,
+    resource: data.resource,
+    role: data.role,
+    startsAt: data.startsAt,
+    endsAt: data.endsAt,
+    approvers: [...data.approvers],
+    automatic: data.automatic,
+    policyId: data.policyId,
+    issuedSeq,
+  };
 }
 
 /** The meaning of the changes: adding keeps a grant already there; removing a missing one is a no-op. */

@@ -1,19 +1,9 @@
+import { CurrentGrant, issuedGrant } from './current-grants.projection';
 import { ProjectedEntry } from './projected-entry';
 
 /** Every grant ever issued, with when it really ended, to answer "who had access at T". */
-export interface GrantHistoryRecord {
-  grantId: string;
-  requestId: string;
-  subject: string;
-  resource: string;
-  role: string;
-  startsAt: string;
-  endsAt: string;
+export interface GrantHistoryRecord extends CurrentGrant {
   endedAt: string | null;
-  approvers: string[];
-  automatic: boolean;
-  policyId: string;
-  issuedSeq: number;
   endedSeq: number | null;
 }
 
@@ -32,29 +22,13 @@ export type GrantHistoryState = ReadonlyMap<string, GrantHistoryRecord>;
 export function grantHistoryChanges(entry: ProjectedEntry): GrantHistoryChange[] {
   const { event } = entry;
   switch (event.type) {
-    case 'GrantIssued': {
-      const { data } = event;
+    case 'GrantIssued':
       return [
         {
           kind: 'grant-recorded',
-          grant: {
-            grantId: data.grantId,
-            requestId: data.requestId,
-            subject: data.subject,
-            resource: data.resource,
-            role: data.role,
-            startsAt: data.startsAt,
-            endsAt: data.endsAt,
-            endedAt: null,
-            approvers: [...data.approvers],
-            automatic: data.automatic,
-            policyId: data.policyId,
-            issuedSeq: entry.seq,
-            endedSeq: null,
-          },
+          grant: { ...issuedGrant(event.data, entry.seq), endedAt: null, endedSeq: null },
         },
       ];
-    }
     case 'GrantExpired':
       return [
         {
