@@ -10,7 +10,8 @@ import {
 } from '@app/contracts';
 
 const topicPurpose: Record<TopicKey, string> = {
-  accessEvents: 'Every domain event of the access lifecycle. Key: the request id.',
+  accessEvents:
+    'Every domain event of the access lifecycle and of opt-outs. Key: the request or opt-out id.',
   ticketingRequests: 'Inbound requests from ticketing systems (not enveloped; see below).',
   deadLetters: 'RecordDeadLettered envelopes for records that can never be processed.',
   auditRecords: 'One record per ledger entry, in ledger order, with seq, hash and prevHash.',
@@ -64,6 +65,78 @@ const eventPurpose: Record<(typeof EventTypes)[number], { producer: string; mean
     producer: 'any consumer',
     meaning:
       'A record that can never be processed, with its source topic, partition, offset and reason.',
+  },
+  OptOutRequested: {
+    producer: 'approvals',
+    meaning:
+      'Someone asked for a break-glass, standing exception or legacy exemption; the outcome follows.',
+  },
+  OptOutRefused: {
+    producer: 'approvals',
+    meaning: 'An opt-out was refused; `rule` names the policy rule that refused it.',
+  },
+  OptOutApprovalRecorded: {
+    producer: 'approvals',
+    meaning: 'A security lead approved an opt-out; the count so far.',
+  },
+  OptOutDenied: { producer: 'approvals', meaning: 'A security lead denied an opt-out.' },
+  OptOutActivated: {
+    producer: 'approvals',
+    meaning: 'An opt-out gives access for [startsAt, endsAt), with its review or lapse terms.',
+  },
+  OptOutRenewed: {
+    producer: 'approvals',
+    meaning: 'An opt-out was renewed (or recertified) with a fresh attestation; its new end.',
+  },
+  OptOutUsed: {
+    producer: 'approvals',
+    meaning: 'An opt-out was reported used, which keeps a standing exception from lapsing.',
+  },
+  OptOutLapsed: {
+    producer: 'approvals',
+    meaning: 'A standing exception went unused for its lapse period and ended.',
+  },
+  OptOutRevoked: { producer: 'approvals', meaning: 'Someone revoked an opt-out before its end.' },
+  OptOutExpired: {
+    producer: 'expiry',
+    meaning: 'An opt-out reached its end. coveringGrantIds lists what still gives the same access.',
+  },
+  OptOutDeadlinePassed: {
+    producer: 'expiry',
+    meaning:
+      'A lapse, review or recertification deadline of an opt-out came (input for approvals).',
+  },
+  BreakGlassReviewOverdue: {
+    producer: 'approvals',
+    meaning: 'Nobody completed a break-glass post-incident review by its deadline.',
+  },
+  BreakGlassReviewed: {
+    producer: 'approvals',
+    meaning: 'A security lead completed the post-incident review of a break-glass.',
+  },
+  BreakGlassEligibilitySuspended: {
+    producer: 'approvals',
+    meaning: 'A person may not break glass until their overdue reviews are done.',
+  },
+  BreakGlassEligibilityRestored: {
+    producer: 'approvals',
+    meaning: 'The last overdue review of a person was done; they may break glass again.',
+  },
+  LegacyExemptionRecertificationDue: {
+    producer: 'approvals',
+    meaning: 'The owner of a legacy exemption must recertify it before it ends.',
+  },
+  AnomalyDetected: {
+    producer: 'ledger',
+    meaning: 'The anomaly detector found something unusual in the ledger; rule, reason and score.',
+  },
+  NoticeEscalated: {
+    producer: 'notifications',
+    meaning: 'A notice went unacknowledged or undelivered and went to the next recipients.',
+  },
+  NoticeAcknowledged: {
+    producer: 'notifications',
+    meaning: 'A recipient acknowledged a notice, which stops its escalation.',
   },
 };
 

@@ -1,16 +1,37 @@
 /**
  * Mints a development bearer token the services accept when they share its JWT_SECRET.
  *   npm run token -- --sub u-101 --groups sre,dba
+ *   npm run token -- --sub u-101 --groups sre --attribute onCall=true --attribute seniority=senior
  */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { mintDevelopmentToken } from '@app/auth';
+import { AttributeValue } from '@app/contracts';
 import { parseDuration } from '@app/domain';
+
+function collectAttribute(
+  text: string,
+  collected: Record<string, AttributeValue>,
+): Record<string, AttributeValue> {
+  const at = text.indexOf('=');
+  if (at < 1) throw new InvalidArgumentError('write it as name=value, e.g. onCall=true');
+  const name = text.slice(0, at);
+  const raw = text.slice(at + 1);
+  const value: AttributeValue =
+    raw === 'true' ? true : raw === 'false' ? false : raw.includes(',') ? raw.split(',') : raw;
+  return { ...collected, [name]: value };
+}
 
 const program = new Command()
   .name('mint-token')
   .description('Mint an HS256 development token for the JIT access services')
   .requiredOption('--sub <id>', 'the caller, e.g. u-101')
   .option('--groups <list>', 'comma-separated groups, e.g. sre,dba', '')
+  .option(
+    '--attribute <name=value>',
+    'an attribute claim, repeatable; true/false are booleans, a,b is a list',
+    collectAttribute,
+    {} as Record<string, AttributeValue>,
+  )
   .option('--expires-in <duration>', 'lifetime as an ISO-8601 duration', 'PT8H')
   .option('--secret <key>', 'signing key (default: JWT_SECRET)', process.env.JWT_SECRET)
   .option(
@@ -29,6 +50,7 @@ async function main(): Promise<void> {
   const options = program.opts<{
     sub: string;
     groups: string;
+    attribute: Record<string, AttributeValue>;
     expiresIn: string;
     secret?: string;
     issuer: string;
@@ -48,6 +70,7 @@ async function main(): Promise<void> {
       .split(',')
       .map((g) => g.trim())
       .filter(Boolean),
+    attributes: Object.keys(options.attribute).length > 0 ? options.attribute : undefined,
     issuer: options.issuer,
     audience: options.audience,
     expiresIn: `${Math.round(lifetime.value.milliseconds / 1000)}s`,

@@ -1,3 +1,4 @@
+import { Principal } from '@app/contracts';
 import { tokenFor } from './tokens';
 
 export interface HttpResult<T = any> {
@@ -5,16 +6,16 @@ export interface HttpResult<T = any> {
   body: T;
 }
 
-/** Calls a service as the given user (subject and groups go into the bearer token). */
+/** Calls a service as the given user (subject, groups and attributes go into the bearer token). */
 export async function callAs<T = any>(
-  user: { id: string; groups: string[] } | null,
+  user: Principal | null,
   method: string,
   url: string,
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<HttpResult<T>> {
   const authorization: Record<string, string> = user
-    ? { authorization: `Bearer ${await tokenFor(user.id, user.groups)}` }
+    ? { authorization: `Bearer ${await tokenFor(user.id, user.groups, user.attributes)}` }
     : {};
   const response = await fetch(url, {
     method,

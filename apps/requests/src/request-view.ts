@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   DomainEvent,
   EventPayloads,
+  isOptOutEvent,
   Identifier,
   Instant,
   IsoDuration,
@@ -151,6 +152,8 @@ export function evolveRequestView(
 }
 
 function applyEvent(view: RequestView, event: DomainEvent): RequestView {
+  if (isOptOutEvent(event)) return view;
+
   switch (event.type) {
     case 'AccessRequestRefused':
       return refuse(view, event.data, event.source);

@@ -4,13 +4,18 @@ import { Principal } from '@app/contracts';
 import { DomainError } from '@app/platform';
 import { AUTH_CONFIG, AuthConfig } from './auth-config';
 
+const AttributesClaim = Principal.shape.attributes.unwrap();
+
 export class UnauthenticatedError extends DomainError {
   constructor(message: string) {
     super('unauthenticated', 401, message);
   }
 }
 
-/** Verifies bearer tokens and reads the caller's identity and groups from them, and only them. */
+/**
+ * Verifies bearer tokens and reads the caller's identity, groups and attributes (seniority,
+ * on-call status, training) from them, and only from them.
+ */
 @Injectable()
 export class JwtVerifier {
   private readonly key: Uint8Array | JWTVerifyGetKey;
@@ -34,8 +39,25 @@ export class JwtVerifier {
       throw new UnauthenticatedError(`the bearer token was refused: ${(error as Error).message}`);
     }
     if (!payload.sub) throw new UnauthenticatedError('the bearer token has no subject');
-    return { id: payload.sub, groups: readGroups(payload) };
+    const attributes = readAttributes(payload);
+    return {
+      id: payload.sub,
+      groups: readGroups(payload),
+      ...(attributes === undefined ? {} : { attributes }),
+    };
   }
+}
+
+function readAttributes(payload: JWTPayload): Principal['attributes'] {
+  const claim = payload['attributes'];
+  if (claim === undefined) return undefined;
+  const parsed = AttributesClaim.safeParse(claim);
+  if (!parsed.success) {
+    throw new UnauthenticatedError(
+      'the token claim "attributes" must be an object of strings, numbers, booleans or lists of strings',
+    );
+  }
+  return parsed.data;
 }
 
 function readGroups(payload: JWTPayload): string[] {

@@ -1,6 +1,7 @@
 export * from './topics';
 export * from './primitives';
 export * from './events/payloads';
+export * from './events/opt-out-payloads';
 export * from './events/envelope';
 export * from './events/event-factory';
 export * from './events/event-decoder';

@@ -11,9 +11,20 @@ export const IsoDuration = z.string().min(2).max(40);
 
 export const Identifier = z.string().min(1).max(200);
 
+/** A fact about a person from their identity provider: seniority, on-call status, training. */
+export const AttributeValue = z.union([
+  z.string().max(200),
+  z.boolean(),
+  z.number(),
+  z.array(z.string().max(200)).max(100),
+]);
+export type AttributeValue = z.infer<typeof AttributeValue>;
+
 export const Principal = z.object({
   id: Identifier,
   groups: z.array(Identifier).max(200),
+  /** Present when the token carries an `attributes` claim; opt-out eligibility reads it. */
+  attributes: z.record(z.string().min(1).max(100), AttributeValue).optional(),
 });
 export type Principal = z.infer<typeof Principal>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Identifier, Instant } from '../primitives';
+import { OptOutEventType, OptOutEventTypes } from './opt-out-payloads';
 import { EventPayloadSchemas, EventPayloads, EventType, EventTypes } from './payloads';
 
 export const ServiceName = z.enum(['requests', 'approvals', 'expiry', 'notifications', 'ledger']);
@@ -50,4 +51,13 @@ export function isEventOfType<K extends EventType>(
   type: K,
 ): event is Extract<DomainEvent, { type: K }> {
   return event.type === type;
+}
+
+/** The opt-out, anomaly and notice events, which never concern a just-in-time request. */
+export type OptOutEvent = { [K in OptOutEventType]: EventEnvelope<K> }[OptOutEventType];
+
+const optOutEventTypes = new Set<EventType>(OptOutEventTypes);
+
+export function isOptOutEvent(event: DomainEvent): event is OptOutEvent {
+  return optOutEventTypes.has(event.type);
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Identifier, Instant, IsoDuration, Principal, ResourceName, RoleName } from '../primitives';
+import { OptOutPayloadSchemas } from './opt-out-payloads';
 
 const AccessTarget = {
   resource: ResourceName,
@@ -117,8 +118,9 @@ export const GrantExpired = z.object({
 });
 
 /**
- * Tells downstream systems to remove access. Emitted once, when the last grant covering a
- * subject, resource and role has ended.
+ * Tells downstream systems to remove access. Emitted once, when the last grant or opt-out covering
+ * a subject, resource and role has ended. When that was an opt-out, `lastGrantId` and `requestId`
+ * both hold its opt-out id.
  */
 export const AccessRevoked = z.object({
   subject: Identifier,
@@ -126,7 +128,8 @@ export const AccessRevoked = z.object({
   lastGrantId: z.uuid(),
   requestId: z.uuid(),
   revokedAt: Instant,
-  reason: z.enum(['expired']),
+  /** `revoked`: an opt-out was revoked; `lapsed`: a standing exception went unused. */
+  reason: z.enum(['expired', 'revoked', 'lapsed']),
 });
 
 export const RecordDeadLettered = z.object({
@@ -157,6 +160,7 @@ export const EventPayloadSchemas = {
   GrantExpired,
   AccessRevoked,
   RecordDeadLettered,
+  ...OptOutPayloadSchemas,
 } as const;
 
 export type EventType = keyof typeof EventPayloadSchemas;

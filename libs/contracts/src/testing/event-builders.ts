@@ -23,6 +23,25 @@ export const PUBLISHER_OF: Record<EventType, ServiceName> = {
   GrantExpired: 'expiry',
   AccessRevoked: 'expiry',
   RecordDeadLettered: 'requests',
+  OptOutRequested: 'approvals',
+  OptOutRefused: 'approvals',
+  OptOutApprovalRecorded: 'approvals',
+  OptOutDenied: 'approvals',
+  OptOutActivated: 'approvals',
+  OptOutRenewed: 'approvals',
+  OptOutUsed: 'approvals',
+  OptOutLapsed: 'approvals',
+  OptOutRevoked: 'approvals',
+  OptOutExpired: 'expiry',
+  OptOutDeadlinePassed: 'expiry',
+  BreakGlassReviewOverdue: 'approvals',
+  BreakGlassReviewed: 'approvals',
+  BreakGlassEligibilitySuspended: 'approvals',
+  BreakGlassEligibilityRestored: 'approvals',
+  LegacyExemptionRecertificationDue: 'approvals',
+  AnomalyDetected: 'ledger',
+  NoticeEscalated: 'notifications',
+  NoticeAcknowledged: 'notifications',
 };
 
 /** Envelope fields a test may set; the rest follow from the event type and its data. */
@@ -125,8 +144,12 @@ function originOf<K extends EventType>(
   };
 }
 
-// As the services key them: by request, and a dead-letter note by where the record came from.
+// As the services key them: by request or opt-out, an anomaly by what it is about, a notice by
+// its event, and a dead-letter note by where the record came from.
 function partitionKeyOf(payload: EventPayloads[EventType]): string {
   if ('requestId' in payload) return payload.requestId;
+  if ('optOutId' in payload) return payload.optOutId;
+  if ('relatedIds' in payload) return payload.relatedIds[0] ?? payload.anomalyId;
+  if ('noticeId' in payload) return payload.eventId;
   return `${payload.sourceTopic}:${payload.partition}`;
 }
