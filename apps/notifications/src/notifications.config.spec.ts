@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadNotificationsConfig } from './notifications.config';
 
 const SIGNING_SECRET = 'webhook-signing-secret-with-32-characters';
@@ -124,5 +127,85 @@ describe(loadNotificationsConfig.name, () => {
     expect(problemsOf(anEnvironment({ JWT_SECRET: undefined }))).toContain(
       'set exactly one of JWT_SECRET',
     );
+  });
+
+  describe('opt-out notice routing', () => {
+    function aRoutingFile(recipient: string): string {
+      const path = join(mkdtempSync(join(tmpdir(), 'routing-')), 'routing.yaml');
+      writeFileSync(
+        path,
+        [
+          'version: 1',
+          `recipients: [${recipient}]`,
+          'levels: [{ recipients: [u-900] }]',
+          'severities:',
+          '  info: { channels: [chat] }',
+          '  high: { channels: [chat, email], acknowledgeWithin: PT1H }',
+          '  critical: { channels: [chat, email, webhook], acknowledgeWithin: PT15M }',
+        ].join('\n'),
+      );
+      return path;
+    }
+
+    it('sends no notice without a routing file', () => {
+      expect(loadNotificationsConfig(anEnvironment()).notices).toEqual({
+        routing: null,
+        smtp: null,
+      });
+    });
+
+    it('reads the routing file and the SMTP settings', () => {
+      const config = loadNotificationsConfig(
+        anEnvironment({
+          NOTIFICATION_ROUTING_FILE: aRoutingFile(
+            '{ id: u-900, name: Ada, email: a@example.test }',
+          ),
+          SMTP_URL: 'smtp://127.0.0.1:2525',
+          SMTP_FROM: 'jit@example.test',
+        }),
+      );
+
+      expect(config.notices.smtp).toEqual({
+        url: 'smtp://127.0.0.1:2525',
+        from: 'jit@example.test',
+      });
+      expect(config.notices.routing?.levels).toEqual([['u-900']]);
+    });
+
+    it('requires SMTP_URL once a recipient has an e-mail address', () => {
+      const problems = problemsOf(
+        anEnvironment({
+          NOTIFICATION_ROUTING_FILE: aRoutingFile(
+            '{ id: u-900, name: Ada, email: a@example.test }',
+          ),
+        }),
+      );
+
+      expect(problems).toContain('SMTP_URL: is required when a recipient');
+    });
+
+    it('requires the signing secret once a recipient has a generic webhook', () => {
+      const problems = problemsOf(
+        anEnvironment({
+          NOTIFICATION_WEBHOOKS: '[]',
+          WEBHOOK_SIGNING_SECRET: undefined,
+          NOTIFICATION_ROUTING_FILE: aRoutingFile(
+            "{ id: u-900, name: Ada, webhookUrl: 'https://pager.example.test/jit' }",
+          ),
+        }),
+      );
+
+      expect(problems).toContain('WEBHOOK_SIGNING_SECRET: is required when a recipient');
+    });
+
+    it('names the bad path of a routing file', () => {
+      const problems = problemsOf(
+        anEnvironment({
+          NOTIFICATION_ROUTING_FILE: aRoutingFile('{ id: u-900, name: Ada, email: x }'),
+        }),
+      );
+
+      expect(problems).toContain('recipients[0].email: must be an e-mail address');
+    });
   });
 });

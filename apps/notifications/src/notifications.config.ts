@@ -3,6 +3,7 @@ import { AuthConfig, authConfigFrom } from '@app/auth';
 import {
   authEnv,
   commonEnv,
+  ConfigError,
   httpPort,
   keySourceMessage,
   loadConfig,
@@ -10,6 +11,8 @@ import {
   serviceSettings,
   ServiceSettings,
 } from '@app/platform';
+import { loadNoticeRouting, NoticeRouting, routingUsesAddress } from './notices/notice-routing';
+import { NoticeSettings } from './notices/notice-settings';
 import { WebhookEndpointList } from './webhooks/webhook-endpoint';
 import { WebhookSettings } from './webhooks/webhook-settings';
 
@@ -28,6 +31,11 @@ const NotificationsEnv = z
     WEBHOOK_RETRY_BASE_MS: positiveInt(1000, 86_400_000),
     WEBHOOK_RETRY_MAX_MS: positiveInt(300_000, 86_400_000),
     NOTIFICATIONS_POLL_INTERVAL_MS: positiveInt(200, 60_000),
+    NOTIFICATION_ROUTING_FILE: z.string().min(1).optional(),
+    SMTP_URL: z
+      .url({ protocol: /^smtps?$/, message: 'must be an smtp:// or smtps:// URL' })
+      .optional(),
+    SMTP_FROM: z.email('must be an e-mail address').default('jit-access@localhost'),
   })
   .refine(requireOneKeySource, keySourceMessage)
   .refine((env) => env.NOTIFICATION_WEBHOOKS.length === 0 || env.WEBHOOK_SIGNING_SECRET, {
@@ -42,10 +50,15 @@ const NotificationsEnv = z
 export interface NotificationsConfig extends ServiceSettings {
   auth: AuthConfig;
   webhooks: WebhookSettings;
+  notices: NoticeSettings;
 }
 
 export function loadNotificationsConfig(env: NodeJS.ProcessEnv): NotificationsConfig {
   const vars = loadConfig(NotificationsEnv, env);
+  const routing = vars.NOTIFICATION_ROUTING_FILE
+    ? loadNoticeRouting(vars.NOTIFICATION_ROUTING_FILE)
+    : null;
+  requireChannelSettings(routing, vars.SMTP_URL, vars.WEBHOOK_SIGNING_SECRET);
   return {
     ...serviceSettings('notifications', vars),
     auth: authConfigFrom(vars),
@@ -57,5 +70,27 @@ export function loadNotificationsConfig(env: NodeJS.ProcessEnv): NotificationsCo
       retry: { baseMs: vars.WEBHOOK_RETRY_BASE_MS, maxMs: vars.WEBHOOK_RETRY_MAX_MS },
       pollIntervalMs: vars.NOTIFICATIONS_POLL_INTERVAL_MS,
     },
+    notices: {
+      routing,
+      smtp: vars.SMTP_URL ? { url: vars.SMTP_URL, from: vars.SMTP_FROM } : null,
+    },
   };
+}
+
+function requireChannelSettings(
+  routing: NoticeRouting | null,
+  smtpUrl: string | undefined,
+  signingSecret: string | undefined,
+): void {
+  if (!routing) return;
+  const problems: string[] = [];
+  if (!smtpUrl && routingUsesAddress(routing, 'email')) {
+    problems.push(`SMTP_URL: is required when a recipient in ${routing.source} has an email`);
+  }
+  if (!signingSecret && routingUsesAddress(routing, 'webhookUrl')) {
+    problems.push(
+      `WEBHOOK_SIGNING_SECRET: is required when a recipient in ${routing.source} has a webhookUrl`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
 }

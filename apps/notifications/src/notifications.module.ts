@@ -7,6 +7,14 @@ import { DeliveryRepository } from './deliveries/delivery.repository';
 import { DeliveryService } from './deliveries/delivery.service';
 import { NotifiableEventConsumer } from './deliveries/notifiable-event.consumer';
 import { CreateDeliveries1796295600000 } from './migrations/1796295600000-CreateDeliveries';
+import { CreateNotices1796295700000 } from './migrations/1796295700000-CreateNotices';
+import { MailSender } from './notices/channels/mail.sender';
+import { EscalationTrigger } from './notices/escalation.trigger';
+import { NoticeController } from './notices/notice.controller';
+import { NoticeEscalationScheduler } from './notices/notice-escalation.scheduler';
+import { NoticeRepository } from './notices/notice.repository';
+import { NoticeService } from './notices/notice.service';
+import { NOTICE_SETTINGS } from './notices/notice-settings';
 import { NotificationsConfig } from './notifications.config';
 import { WEBHOOK_SETTINGS } from './webhooks/webhook-settings';
 import { WebhookDispatcher } from './webhooks/webhook.dispatcher';
@@ -21,20 +29,26 @@ export class NotificationsModule {
         ServiceRuntimeModule.forRoot(
           {
             ...config.runtime,
-            migrations: [CreateDeliveries1796295600000],
+            migrations: [CreateDeliveries1796295600000, CreateNotices1796295700000],
             clock: overrides?.clock ?? new SystemClock(),
           },
           config.logLevel,
         ),
         AuthModule.forRoot(config.auth),
       ],
-      controllers: [DeliveryController],
+      controllers: [DeliveryController, NoticeController],
       providers: [
         { provide: WEBHOOK_SETTINGS, useValue: config.webhooks },
+        { provide: NOTICE_SETTINGS, useValue: config.notices },
         DeliveryRepository,
+        NoticeRepository,
         WebhookSender,
+        MailSender,
+        EscalationTrigger,
         WebhookDispatcher,
         DeliveryService,
+        NoticeService,
+        NoticeEscalationScheduler,
         NotifiableEventConsumer,
       ],
     };

@@ -5,11 +5,18 @@ import { DeliveryStep } from '../webhooks/retry-schedule';
 export const DeliveryStatuses = ['pending', 'delivered', 'failed'] as const;
 export type DeliveryStatus = (typeof DeliveryStatuses)[number];
 
+/** `webhook`: the signed JSON form; `chat`: a chat tool's incoming message; `email`: over SMTP. */
+export const DeliveryChannels = ['webhook', 'chat', 'email'] as const;
+export type DeliveryChannel = (typeof DeliveryChannels)[number];
+
 export interface NewDelivery {
   id: string;
   eventId: string;
   eventType: string;
   endpointName: string;
+  channel: DeliveryChannel;
+  /** The opt-out notice this delivery carries; null for a JIT webhook. */
+  noticeId: string | null;
   url: string;
   body: string;
   createdAt: Date;
@@ -20,6 +27,8 @@ export interface ClaimedDelivery {
   eventId: string;
   eventType: string;
   endpointName: string;
+  channel: DeliveryChannel;
+  noticeId: string | null;
   url: string;
   body: string;
   /** Attempts made before this claim. */
@@ -39,6 +48,8 @@ export interface DeliveryRecord {
   eventId: string;
   eventType: string;
   endpointName: string;
+  channel: DeliveryChannel;
+  noticeId: string | null;
   url: string;
   status: DeliveryStatus;
   attempts: number;
@@ -53,6 +64,7 @@ export interface DeliveryRecord {
 
 export interface DeliveryFilter {
   eventId?: string;
+  noticeIds?: string[];
   status?: DeliveryStatus;
   limit: number;
 }
@@ -78,6 +90,8 @@ interface DeliveryRow {
   event_id: string;
   event_type: string;
   endpoint_name: string;
+  channel: DeliveryChannel;
+  notice_id: string | null;
   url: string;
   body: string;
   status: DeliveryStatus;
@@ -103,22 +117,27 @@ interface AttemptRow {
 export class DeliveryRepository implements DeliveryQueue {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Inserts inside the caller's transaction; an (event, endpoint) pair that exists is kept. */
+  /**
+   * Inserts inside the caller's transaction; an (event, endpoint) pair or a (notice, channel)
+   * pair that exists is kept.
+   */
   async insertPending(manager: EntityManager, deliveries: readonly NewDelivery[]): Promise<number> {
     let inserted = 0;
     for (const delivery of deliveries) {
       const rows = (await manager.query(
         `INSERT INTO notifications.deliveries
-           (id, event_id, event_type, endpoint_name, url, body, status, attempts, next_attempt_at,
-            created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)
-         ON CONFLICT (event_id, endpoint_name) DO NOTHING
+           (id, event_id, event_type, endpoint_name, channel, notice_id, url, body, status,
+            attempts, next_attempt_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9)
+         ON CONFLICT DO NOTHING
          RETURNING id`,
         [
           delivery.id,
           delivery.eventId,
           delivery.eventType,
           delivery.endpointName,
+          delivery.channel,
+          delivery.noticeId,
           delivery.url,
           delivery.body,
           delivery.createdAt,
@@ -141,7 +160,8 @@ export class DeliveryRepository implements DeliveryQueue {
        )
        UPDATE notifications.deliveries AS d SET next_attempt_at = $2
        FROM due WHERE d.id = due.id
-       RETURNING d.id, d.event_id, d.event_type, d.endpoint_name, d.url, d.body, d.attempts`,
+       RETURNING d.id, d.event_id, d.event_type, d.endpoint_name, d.channel, d.notice_id, d.url,
+                 d.body, d.attempts`,
       [now, leaseUntil, limit],
     );
     return returnedRows<DeliveryRow>(result).map((row) => ({
@@ -149,6 +169,8 @@ export class DeliveryRepository implements DeliveryQueue {
       eventId: row.event_id,
       eventType: row.event_type,
       endpointName: row.endpoint_name,
+      channel: row.channel,
+      noticeId: row.notice_id,
       url: row.url,
       body: row.body,
       attempts: row.attempts,
@@ -204,13 +226,14 @@ export class DeliveryRepository implements DeliveryQueue {
 
   async list(filter: DeliveryFilter): Promise<DeliveryRecord[]> {
     const rows = (await this.dataSource.query(
-      `SELECT id, event_id, event_type, endpoint_name, url, status, attempts, next_attempt_at,
-              last_error, last_status_code, created_at, delivered_at, failed_at
+      `SELECT id, event_id, event_type, endpoint_name, channel, notice_id, url, status, attempts,
+              next_attempt_at, last_error, last_status_code, created_at, delivered_at, failed_at
        FROM notifications.deliveries
        WHERE ($1::uuid IS NULL OR event_id = $1::uuid) AND ($2::text IS NULL OR status = $2::text)
+         AND ($4::uuid[] IS NULL OR notice_id = ANY($4::uuid[]))
        ORDER BY created_at DESC, id
        LIMIT $3`,
-      [filter.eventId ?? null, filter.status ?? null, filter.limit],
+      [filter.eventId ?? null, filter.status ?? null, filter.limit, filter.noticeIds ?? null],
     )) as DeliveryRow[];
     const attempts = await this.attemptsOf(rows.map((row) => row.id));
 
@@ -219,6 +242,8 @@ export class DeliveryRepository implements DeliveryQueue {
       eventId: row.event_id,
       eventType: row.event_type,
       endpointName: row.endpoint_name,
+      channel: row.channel,
+      noticeId: row.notice_id,
       url: row.url,
       status: row.status,
       attempts: row.attempts,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Instant } from '@app/contracts';
-import { DeliveryRecord, DeliveryStatuses } from './delivery.repository';
+import { DeliveryChannels, DeliveryRecord, DeliveryStatuses } from './delivery.repository';
 
 export const DeliveryQuery = z
   .object({
@@ -25,7 +25,11 @@ export const DeliveryView = z.object({
   deliveryId: z.uuid(),
   eventId: z.uuid(),
   eventType: z.string(),
-  endpoint: z.string().describe('the configured endpoint name'),
+  endpoint: z
+    .string()
+    .describe('the configured endpoint name, or <recipient>:<channel> for an opt-out notice'),
+  channel: z.enum(DeliveryChannels),
+  noticeId: z.uuid().nullable().describe('the opt-out notice delivered; null for a JIT webhook'),
   status: z.enum(DeliveryStatuses),
   attemptCount: z.number().int(),
   nextAttemptAt: Instant.nullable().describe('when a pending delivery is tried next'),
@@ -48,6 +52,8 @@ export function toDeliveryView(record: DeliveryRecord): DeliveryView {
     eventId: record.eventId,
     eventType: record.eventType,
     endpoint: record.endpointName,
+    channel: record.channel,
+    noticeId: record.noticeId,
     status: record.status,
     attemptCount: record.attempts,
     nextAttemptAt: record.nextAttemptAt?.toISOString() ?? null,

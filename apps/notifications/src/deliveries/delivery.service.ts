@@ -76,6 +76,8 @@ function planDeliveries(
       eventId: event.id,
       eventType: event.type,
       endpointName: endpoint.name,
+      channel: 'webhook',
+      noticeId: null,
       url: endpoint.url,
       body: renderWebhookBody(id, event, notification),
       createdAt: now,

@@ -2,9 +2,13 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { decodeDomainEvent, DomainEvent } from '@app/contracts';
 import { ConsumedRecord } from '@app/messaging';
 import { ConsumerHost, TopicNames } from '@app/platform';
+import { NoticeService } from '../notices/notice.service';
 import { DeliveryService } from './delivery.service';
 
-/** Reads the access events and hands each one that people are told about to the deliveries. */
+/**
+ * Reads the access events and hands each one that people are told about to the JIT webhook
+ * deliveries or, for opt-out and anomaly events, to the security leads' notices.
+ */
 @Injectable()
 export class NotifiableEventConsumer implements OnModuleInit {
   private readonly logger = new Logger(NotifiableEventConsumer.name);
@@ -13,6 +17,7 @@ export class NotifiableEventConsumer implements OnModuleInit {
     private readonly consumers: ConsumerHost,
     private readonly topics: TopicNames,
     private readonly deliveries: DeliveryService,
+    private readonly notices: NoticeService,
   ) {}
 
   onModuleInit(): void {
@@ -27,19 +32,24 @@ export class NotifiableEventConsumer implements OnModuleInit {
   private async handle(records: ConsumedRecord<DomainEvent>[]): Promise<void> {
     for (const record of records) {
       const event = record.value;
-      const result = await this.deliveries.scheduleFor(event);
-      if (result.outcome === 'not-notifiable') continue;
-
-      this.logger.log({
-        msg: 'notifiable event handled',
+      const fields = {
         eventId: event.id,
         eventType: event.type,
-        requestId: event.partitionKey,
+        partitionKey: event.partitionKey,
         correlationId: event.correlationId,
         partition: record.partition,
         offset: record.offset,
-        ...result,
-      });
+      };
+      const result = await this.deliveries.scheduleFor(event);
+      if (result.outcome !== 'not-notifiable') {
+        this.logger.log({ msg: 'notifiable event handled', ...fields, ...result });
+        continue;
+      }
+
+      const notice = await this.notices.handle(event);
+      if (notice.outcome !== 'not-a-notice') {
+        this.logger.log({ msg: 'opt-out notice event handled', ...fields, ...notice });
+      }
     }
   }
 }

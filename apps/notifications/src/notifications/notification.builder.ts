@@ -1,4 +1,4 @@
-import { DomainEvent, EventPayloads, Principal } from '@app/contracts';
+import { DomainEvent, EventPayloads, isOptOutEvent, Principal } from '@app/contracts';
 
 /** The event types a person may have to act on or know about; every other type is ignored. */
 export const NotifiableEventTypes = [
@@ -131,6 +131,8 @@ export function isNotifiableEventType(type: string): type is NotifiableEventType
 
 /** What to tell people about an event, or null when the event is not one they are told about. */
 export function buildNotification(event: DomainEvent): Notification | null {
+  // Opt-out and anomaly events reach the security leads as notices (see `notices/`).
+  if (isOptOutEvent(event)) return null;
   switch (event.type) {
     case 'ApprovalRequested':
       return approvalNeeded(event.data);

@@ -70,3 +70,21 @@ export function signedWebhookRequest(
     },
   };
 }
+
+/**
+ * A chat tool's incoming-message request. Chat tools check no signature; the URL itself is the
+ * credential, so the ids travel in headers only for whoever reads the receiving side's logs.
+ */
+export function chatWebhookRequest(delivery: DeliveryToSend, attempt: number): OutgoingWebhook {
+  return {
+    url: delivery.url,
+    body: delivery.body,
+    headers: {
+      'Content-Type': 'application/json',
+      'User-Agent': 'jit-access-notifications/1',
+      'X-Jit-Event-Id': delivery.eventId,
+      'X-Jit-Delivery-Id': delivery.id,
+      'X-Jit-Delivery-Attempt': String(attempt),
+    },
+  };
+}

@@ -34,6 +34,8 @@ class InMemoryDeliveryQueue implements DeliveryQueue {
       eventId: randomUUID(),
       eventType: 'ApprovalRequested',
       endpointName: 'security-leads',
+      channel: 'webhook',
+      noticeId: null,
       url: 'https://hooks.example.test/jit',
       body: JSON.stringify({ summary: 'u-101 requests db-admin on db:orders-prod' }),
       attempts: 0,
@@ -51,15 +53,19 @@ class InMemoryDeliveryQueue implements DeliveryQueue {
       .filter((row) => row.status === 'pending' && row.nextAttemptAt! <= now)
       .slice(0, limit);
     for (const row of due) row.nextAttemptAt = leaseUntil;
-    return due.map(({ id, eventId, eventType, endpointName, url, body, attempts }) => ({
-      id,
-      eventId,
-      eventType,
-      endpointName,
-      url,
-      body,
-      attempts,
-    }));
+    return due.map(
+      ({ id, eventId, eventType, endpointName, channel, noticeId, url, body, attempts }) => ({
+        id,
+        eventId,
+        eventType,
+        endpointName,
+        channel,
+        noticeId,
+        url,
+        body,
+        attempts,
+      }),
+    );
   }
 
   async recordAttempt(

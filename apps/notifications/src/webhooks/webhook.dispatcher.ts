@@ -4,6 +4,7 @@ import {
   Logger,
   OnApplicationBootstrap,
   OnModuleDestroy,
+  Optional,
 } from '@nestjs/common';
 import { CLOCK, Clock } from '@app/domain';
 import { WakeableDelay } from '@app/messaging';
@@ -12,8 +13,12 @@ import {
   DeliveryQueue,
   DeliveryRepository,
 } from '../deliveries/delivery.repository';
+import { MailSender, MailTransport } from '../notices/channels/mail.sender';
+import { EscalationTrigger } from '../notices/escalation.trigger';
+import { EmailMessage } from '../notices/notice-message';
+import { NOTICE_SETTINGS, NoticeSettings } from '../notices/notice-settings';
 import { DeliveryStep, nextDeliveryStep } from './retry-schedule';
-import { signedWebhookRequest } from './webhook-request';
+import { chatWebhookRequest, signedWebhookRequest } from './webhook-request';
 import { WEBHOOK_SETTINGS, WebhookSettings } from './webhook-settings';
 import { WebhookResponse, WebhookSender, WebhookTransport } from './webhook.sender';
 
@@ -25,6 +30,8 @@ export const MAX_PARALLEL_DELIVERIES = 8;
  * Sends due deliveries to their endpoints, at most a few at a time, and records every attempt.
  * Any number of instances may run: a delivery is leased by the one that claimed it, and the
  * lease outlasts the request timeout, so two instances do not send it at the same time.
+ * JIT webhooks and opt-out notices share it: each delivery names its channel (signed webhook,
+ * chat message or e-mail), and all of them are retried and recorded the same way.
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
@@ -40,6 +47,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     @Inject(WebhookSender) private readonly transport: WebhookTransport,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookSettings,
+    @Optional() @Inject(MailSender) private readonly mail: MailTransport | null = null,
+    @Optional() private readonly escalations: EscalationTrigger | null = null,
+    @Optional() @Inject(NOTICE_SETTINGS) private readonly notices: NoticeSettings | null = null,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -53,8 +63,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
 
   start(): void {
     if (this.running) return;
-    if (!this.settings.signingSecret) {
-      this.logger.log({ msg: 'no webhook endpoint configured; nothing will be sent' });
+    if (!this.settings.signingSecret && !this.notices?.routing) {
+      this.logger.log({ msg: 'no webhook endpoint or notice routing configured; nothing is sent' });
       return;
     }
     this.running = true;
@@ -106,9 +116,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async dispatchDue(): Promise<Promise<void>[]> {
-    const secret = this.settings.signingSecret;
     const free = MAX_PARALLEL_DELIVERIES - this.inFlight.size - this.reservedSlots;
-    if (!secret || free <= 0) return [];
+    if (free <= 0) return [];
 
     // Slots are reserved while the claim runs, so rounds started meanwhile cannot exceed the bound.
     this.reservedSlots += free;
@@ -121,7 +130,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       this.reservedSlots -= free;
     }
 
-    return claimed.map((delivery) => this.track(this.attempt(delivery, secret)));
+    return claimed.map((delivery) => this.track(this.attempt(delivery)));
   }
 
   private track(work: Promise<void>): Promise<void> {
@@ -134,12 +143,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     return tracked;
   }
 
-  private async attempt(delivery: ClaimedDelivery, secret: string): Promise<void> {
+  private async attempt(delivery: ClaimedDelivery): Promise<void> {
     const attempt = delivery.attempts + 1;
     try {
       const attemptedAt = this.clock.now();
-      const request = signedWebhookRequest(delivery, attempt, secret, attemptedAt);
-      const response = await this.transport.send(request, this.settings.timeoutMs);
+      const response = await this.send(delivery, attempt, attemptedAt);
       const step = nextDeliveryStep(
         attempt,
         response.statusCode,
@@ -164,6 +172,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
         return;
       }
       this.report(delivery, attempt, response, step);
+      // The escalation loop also finds failed notice deliveries on its own; this only hurries it.
+      if (step.status === 'failed' && delivery.noticeId) this.escalations?.wake();
     } catch (error) {
       // The lease runs out and the delivery is sent again: sent twice rather than never.
       this.logger.warn({
@@ -177,6 +187,29 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
+  private send(
+    delivery: ClaimedDelivery,
+    attempt: number,
+    attemptedAt: Date,
+  ): Promise<WebhookResponse> {
+    const timeoutMs = this.settings.timeoutMs;
+    switch (delivery.channel) {
+      case 'webhook': {
+        const secret = this.settings.signingSecret;
+        if (!secret) return Promise.resolve(unsendable('WEBHOOK_SIGNING_SECRET is not configured'));
+        const request = signedWebhookRequest(delivery, attempt, secret, attemptedAt);
+        return this.transport.send(request, timeoutMs);
+      }
+      case 'chat':
+        return this.transport.send(chatWebhookRequest(delivery, attempt), timeoutMs);
+      case 'email':
+        if (!this.mail) return Promise.resolve(unsendable('no e-mail transport'));
+        return this.mail.send(JSON.parse(delivery.body) as EmailMessage, timeoutMs);
+      default:
+        return assertNever(delivery.channel);
+    }
+  }
+
   private report(
     delivery: ClaimedDelivery,
     attempt: number,
@@ -186,6 +219,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     const fields = {
       deliveryId: delivery.id,
       endpoint: delivery.endpointName,
+      channel: delivery.channel,
+      noticeId: delivery.noticeId,
       eventId: delivery.eventId,
       eventType: delivery.eventType,
       attempt,
@@ -223,6 +258,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   }
 }
 
+function unsendable(error: string): WebhookResponse {
+  return { statusCode: null, error, durationMs: 0 };
+}
+
 function assertNever(value: never): never {
-  throw new Error(`unhandled delivery step: ${JSON.stringify(value)}`);
+  throw new Error(`unhandled value: ${JSON.stringify(value)}`);
 }
