@@ -39,4 +39,13 @@ export const users = {
   dbaTwo: { id: 'u-203', groups: ['dba'] },
   sreOther: { id: 'u-102', groups: ['sre'] },
   auditor: { id: 'u-190', groups: ['security-leads'] },
+  securityLead: { id: 'u-191', groups: ['security-leads'] },
+  onCallSre: {
+    id: 'u-401',
+    groups: ['sre'],
+    attributes: { onCall: true, training: ['break-glass-2026'] },
+  },
+  seniorDba: { id: 'u-402', groups: ['dba'], attributes: { seniority: 'senior' } },
+  mainframeOperator: { id: 'u-403', groups: ['mainframe-ops'] },
+  legacyOwner: { id: 'u-404', groups: ['mainframe-owners'] },
 };

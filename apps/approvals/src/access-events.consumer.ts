@@ -4,8 +4,9 @@ import { ConsumedRecord } from '@app/messaging';
 import { ConsumerHost, TopicNames } from '@app/platform';
 import { AccessRequestIntakeService } from './access-request-intake.service';
 import { ApprovalService } from './approval.service';
+import { OptOutLifecycleService } from './opt-out-lifecycle.service';
 
-/** New requests to decide and deadlines to enforce, from the access events topic. */
+/** New requests to decide, and request and opt-out deadlines to enforce, from the access events topic. */
 @Injectable()
 export class AccessEventsConsumer implements OnModuleInit {
   constructor(
@@ -13,6 +14,7 @@ export class AccessEventsConsumer implements OnModuleInit {
     private readonly topics: TopicNames,
     private readonly intake: AccessRequestIntakeService,
     private readonly approvals: ApprovalService,
+    private readonly optOuts: OptOutLifecycleService,
   ) {}
 
   onModuleInit(): void {
@@ -36,6 +38,10 @@ export class AccessEventsConsumer implements OnModuleInit {
         return this.intake.decide(event);
       case 'RequestDeadlinePassed':
         return this.approvals.expire(event);
+      case 'OptOutDeadlinePassed':
+        return this.optOuts.passDeadline(event);
+      case 'OptOutExpired':
+        return this.optOuts.recordExpiry(event);
       default:
         // Every other event on the topic belongs to another service, or is one of ours.
         return;

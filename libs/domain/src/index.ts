@@ -7,3 +7,5 @@ export * from './policy/policy-loader';
 export * from './policy/policy-evaluator';
 export * from './approvals/approval-decider';
 export * from './grants/grant-coverage';
+export * from './opt-outs/opt-out-eligibility';
+export * from './opt-outs/opt-out-decider';

@@ -1,4 +1,4 @@
-import { Identifier, RoleName } from '@app/contracts';
+import { Identifier, OptOutKind, RoleName } from '@app/contracts';
 import { z } from 'zod';
 import { ACCEPTED_DURATION_FORM, parseDuration } from '../durations/iso-duration';
 
@@ -6,9 +6,11 @@ import { ACCEPTED_DURATION_FORM, parseDuration } from '../durations/iso-duration
 const DurationField = z
   .string({
     error: (issue) =>
-      typeof issue.input === 'number'
-        ? `a bare number is not read as minutes or milliseconds; ${ACCEPTED_DURATION_FORM}`
-        : `must be text; ${ACCEPTED_DURATION_FORM}`,
+      issue.input === undefined
+        ? `is required; ${ACCEPTED_DURATION_FORM}`
+        : typeof issue.input === 'number'
+          ? `a bare number is not read as minutes or milliseconds; ${ACCEPTED_DURATION_FORM}`
+          : `must be text; ${ACCEPTED_DURATION_FORM}`,
   })
   .transform((text, ctx) => {
     const parsed = parseDuration(text);
@@ -76,6 +78,98 @@ const AccessPolicySchema = z.strictObject({
     .refine((roles) => Object.keys(roles).length > 0, 'must define at least one role'),
 });
 
+/** What is known about resources beyond their names: compliance tags and the legacy flag. */
+const ResourceMetadataSchema = z.strictObject({
+  match: z.array(ResourcePattern).min(1, 'must list at least one resource pattern'),
+  tags: z.array(Identifier).default([]),
+  legacy: z.boolean().default(false),
+});
+
+const AcceptedAttributeValue = z.union([z.string().max(200), z.boolean(), z.number()]);
+
+const EligibilitySchema = z.strictObject({
+  groups: GroupList.min(1, 'must name at least one group'),
+  /** Each attribute must be in the token and match one of the accepted values. */
+  attributes: z
+    .record(
+      z.string().min(1).max(100),
+      z.array(AcceptedAttributeValue).min(1, 'must accept at least one value'),
+    )
+    .default({}),
+});
+
+const OptOutApprovalSchema = z.strictObject({
+  groups: GroupList.min(1, 'must name at least one approver group'),
+  approvalsRequired: z.number().int().min(1),
+});
+
+const optOutRuleFields = {
+  id: Identifier,
+  description: z.string().optional(),
+  resources: z.array(ResourcePattern).min(1, 'must list at least one resource pattern'),
+  /** All roles when omitted. */
+  roles: z.array(RoleName).min(1, 'must name at least one role, or be left out').optional(),
+  eligible: EligibilitySchema,
+  maxDuration: DurationField,
+};
+
+const BreakGlassRuleSchema = z.strictObject({
+  ...optOutRuleFields,
+  kind: z.literal('break-glass'),
+  /** The post-incident review is due this long after the break-glass ends. */
+  reviewWithin: DurationField,
+});
+
+const StandingExceptionRuleSchema = z.strictObject({
+  ...optOutRuleFields,
+  kind: z.literal('standing-exception'),
+  requireTicket: z.boolean().default(true),
+  approval: OptOutApprovalSchema,
+  lapseAfterUnused: DurationField,
+});
+
+const LegacyExemptionRuleSchema = z
+  .strictObject({
+    ...optOutRuleFields,
+    kind: z.literal('legacy-exemption'),
+    approval: OptOutApprovalSchema.optional(),
+    /** The owner is asked to recertify this long before the end. */
+    recertifyBefore: DurationField,
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.recertifyBefore >= rule.maxDuration) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['recertifyBefore'],
+        message: 'must be shorter than maxDuration, or recertification would be due at the start',
+      });
+    }
+  });
+
+const OptOutRuleSchema = z.discriminatedUnion(
+  'kind',
+  [BreakGlassRuleSchema, StandingExceptionRuleSchema, LegacyExemptionRuleSchema],
+  { error: () => `kind must be one of ${OptOutKind.options.join(', ')}` },
+);
+
+const OptOutsSchema = z
+  .strictObject({
+    securityLeads: z.strictObject({ groups: GroupList.min(1, 'must name at least one group') }),
+    usageReporters: z.strictObject({ groups: GroupList }).optional(),
+    /** Per resource tag, the opt-out kinds never allowed on resources carrying it. */
+    compliance: z
+      .record(Identifier, z.strictObject({ forbid: z.array(OptOutKind).min(1) }))
+      .default({}),
+    rules: z.array(OptOutRuleSchema),
+  })
+  .superRefine((optOuts, ctx) => {
+    reportDuplicates(
+      optOuts.rules.map((rule) => rule.id),
+      (index) => ['rules', index, 'id'],
+      ctx,
+    );
+  });
+
 export const AccessPolicyFileSchema = z
   .strictObject({
     version: z.literal(1),
@@ -85,6 +179,8 @@ export const AccessPolicyFileSchema = z
       maxStartDelay: DurationField,
     }),
     policies: z.array(AccessPolicySchema),
+    resources: z.array(ResourceMetadataSchema).default([]),
+    optOuts: OptOutsSchema.optional(),
   })
   .superRefine((file, ctx) => {
     reportDuplicates(

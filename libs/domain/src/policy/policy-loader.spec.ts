@@ -272,8 +272,14 @@ describe(loadPolicyFile.name, () => {
       'orders-prod',
       'staging-databases',
       'aws-prod-console',
+      'payments-prod',
     ]);
     expect(policies.defaults.maxDurationMs).toBe(12 * HOUR);
+    expect(policies.optOuts?.rules.map((rule) => rule.kind)).toEqual([
+      'break-glass',
+      'standing-exception',
+      'legacy-exemption',
+    ]);
   });
 
   it('names a file that cannot be read', () => {

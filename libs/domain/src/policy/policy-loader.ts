@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { AccessPolicyFile, AccessPolicyFileSchema } from './access-policy.schema';
-import { AccessPolicy, PolicySet, RolePolicy } from './policy-set';
+import { AccessPolicy, OptOutPolicies, OptOutRule, PolicySet, RolePolicy } from './policy-set';
 
 /** A policy file that cannot be used; the message names the file and every problem in it. */
 export class PolicyFileError extends Error {
@@ -52,7 +52,62 @@ function toPolicySet(file: AccessPolicyFile, source: string): PolicySet {
       maxStartDelayMs: file.defaults.maxStartDelay,
     },
     policies: file.policies.map(toAccessPolicy),
+    resources: file.resources.map((entry) => ({
+      match: entry.match,
+      tags: entry.tags,
+      legacy: entry.legacy,
+    })),
+    optOuts: file.optOuts === undefined ? null : toOptOutPolicies(file.optOuts),
   };
+}
+
+function toOptOutPolicies(optOuts: NonNullable<AccessPolicyFile['optOuts']>): OptOutPolicies {
+  const compliance: OptOutPolicies['compliance'] = {};
+  for (const [tag, rule] of Object.entries(optOuts.compliance)) {
+    compliance[tag] = { forbid: rule.forbid };
+  }
+  return {
+    securityLeads: optOuts.securityLeads,
+    usageReporters: optOuts.usageReporters ?? { groups: [] },
+    compliance,
+    rules: optOuts.rules.map(toOptOutRule),
+  };
+}
+
+function toOptOutRule(rule: NonNullable<AccessPolicyFile['optOuts']>['rules'][number]): OptOutRule {
+  const base = {
+    id: rule.id,
+    description: rule.description ?? null,
+    resources: rule.resources,
+    roles: rule.roles ?? null,
+    eligible: rule.eligible,
+    maxDurationMs: rule.maxDuration,
+  };
+  switch (rule.kind) {
+    case 'break-glass':
+      return { ...base, kind: rule.kind, approval: null, reviewWithinMs: rule.reviewWithin };
+    case 'standing-exception':
+      return {
+        ...base,
+        kind: rule.kind,
+        requireTicket: rule.requireTicket,
+        approval: rule.approval,
+        lapseAfterUnusedMs: rule.lapseAfterUnused,
+      };
+    case 'legacy-exemption':
+      return {
+        ...base,
+        kind: rule.kind,
+        approval: rule.approval ?? null,
+        recertifyBeforeMs: rule.recertifyBefore,
+      };
+    default:
+      return unreachable(rule);
+  }
+}
+
+function unreachable(value: never): never {
+  throw new Error(`unhandled opt-out rule ${JSON.stringify(value)}`);
 }
 
 function toAccessPolicy(policy: AccessPolicyFile['policies'][number]): AccessPolicy {
