@@ -1,3 +1,4 @@
 import { CreateExpirySchedule1796295212749 } from './1796295212749-CreateExpirySchedule';
+import { ScheduleOptOuts1796900000000 } from './1796900000000-ScheduleOptOuts';
 
-export const expiryMigrations = [CreateExpirySchedule1796295212749];
+export const expiryMigrations = [CreateExpirySchedule1796295212749, ScheduleOptOuts1796900000000];

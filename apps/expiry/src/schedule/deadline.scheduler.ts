@@ -12,22 +12,27 @@ import { WakeableDelay } from '@app/messaging';
 import { TransactionalOutbox } from '@app/platform';
 import { SchedulerOptions } from '../expiry.config';
 import { accessKeyOf, decideGrantEnd, GrantEndEvent, ScheduledGrant } from './grant-end.decider';
-import { DueDeadline, ScheduleRepository } from './schedule.repository';
+import { outlivesOptOut } from './opt-out-deadlines';
+import { DeadlineKind, DueDeadline, ScheduleRepository } from './schedule.repository';
 
 export const SCHEDULER_OPTIONS = Symbol('SCHEDULER_OPTIONS');
 
 interface BatchResult {
   fired: number;
   grantsExpired: number;
+  optOutsExpired: number;
   accessRevoked: number;
   requestDeadlines: number;
+  optOutDeadlines: number;
 }
 
 const NOTHING_FIRED: BatchResult = {
   fired: 0,
   grantsExpired: 0,
+  optOutsExpired: 0,
   accessRevoked: 0,
   requestDeadlines: 0,
+  optOutDeadlines: 0,
 };
 const MAX_RETRY_DELAY_MS = 5000;
 
@@ -107,36 +112,37 @@ export class DeadlineScheduler implements OnApplicationBootstrap, OnModuleDestro
       const due = await this.repository.claimDueDeadlines(manager, now, this.options.batchSize);
       if (due.length === 0) return NOTHING_FIRED;
 
-      const grantEvents = await this.endGrants(
+      const ends = await this.endGrants(
         manager,
         due.filter((deadline) => deadline.kind === 'grant-end'),
         now,
       );
-      const decisionEvents = due
-        .filter((deadline) => deadline.kind === 'request-decision')
-        .map((deadline) => this.deadlinePassed(deadline, now));
       await this.repository.markDeadlinesFired(
         manager,
         due.map((deadline) => deadline.id),
         now,
       );
-      await emit([...grantEvents, ...decisionEvents]);
+      // In due order, so that each key's events keep the order of their deadlines.
+      const events = due.flatMap((deadline) =>
+        deadline.kind === 'grant-end'
+          ? (ends.get(deadline.id) ?? [])
+          : this.deadlinePassed(deadline, deadline.kind, now),
+      );
+      await emit(events);
 
-      return {
-        fired: due.length,
-        grantsExpired: grantEvents.filter((event) => event.type === 'GrantExpired').length,
-        accessRevoked: grantEvents.filter((event) => event.type === 'AccessRevoked').length,
-        requestDeadlines: decisionEvents.length,
-      };
+      return summarize(due, events);
     });
   }
 
-  /** Ends the grants in due order, each decision seeing the grants ended before it as expired. */
+  /**
+   * Ends the grants and opt-outs in due order, each decision seeing the ones ended before it as
+   * expired; returns what each deadline emits.
+   */
   private async endGrants(
     manager: EntityManager,
     deadlines: DueDeadline[],
     now: Date,
-  ): Promise<DomainEvent[]> {
+  ): Promise<Map<string, DomainEvent[]>> {
     const keys = deadlines.flatMap((deadline) => (deadline.access ? [deadline.access] : []));
     await this.repository.lockAccessKeys(manager, keys);
     const grants = await this.repository.findGrantsOfKeys(
@@ -147,7 +153,7 @@ export class DeadlineScheduler implements OnApplicationBootstrap, OnModuleDestro
     const byId = new Map(grants.map((grant) => [grant.grantId, grant]));
     const byKey = groupByAccessKey(grants);
 
-    const events: DomainEvent[] = [];
+    const events = new Map<string, DomainEvent[]>();
     const expiredIds: string[] = [];
     for (const deadline of deadlines) {
       const grant = byId.get(deadline.targetId);
@@ -167,6 +173,8 @@ export class DeadlineScheduler implements OnApplicationBootstrap, OnModuleDestro
           msg: 'grant was no longer active; nothing to end',
           grantId: grant.grantId,
           requestId: grant.requestId,
+          kind: grant.kind,
+          status: grant.status,
         });
         continue;
       }
@@ -174,19 +182,49 @@ export class DeadlineScheduler implements OnApplicationBootstrap, OnModuleDestro
       grant.status = 'expired';
       expiredIds.push(grant.grantId);
       const origin = originOf(deadline, now);
-      events.push(...decided.map((event) => toEnvelope(event, origin)));
+      events.set(
+        deadline.id,
+        decided.map((event) => toEnvelope(event, origin)),
+      );
     }
 
-    await this.repository.markGrantsExpired(manager, expiredIds, now);
+    await this.repository.markGrantsEnded(manager, expiredIds, 'expired', now);
     return events;
   }
 
-  private deadlinePassed(deadline: DueDeadline, now: Date): DomainEvent {
-    return createEvent(
-      'RequestDeadlinePassed',
-      { requestId: deadline.requestId, decideBy: deadline.dueAt.toISOString() },
-      originOf(deadline, now),
-    );
+  private deadlinePassed(
+    deadline: DueDeadline,
+    kind: Exclude<DeadlineKind, 'grant-end'>,
+    now: Date,
+  ): DomainEvent[] {
+    const origin = originOf(deadline, now);
+    const dueAt = deadline.dueAt.toISOString();
+    if (kind === 'request-decision') {
+      return [
+        createEvent(
+          'RequestDeadlinePassed',
+          { requestId: deadline.requestId, decideBy: dueAt },
+          origin,
+        ),
+      ];
+    }
+
+    if (deadline.targetEndsAt && outlivesOptOut(kind, deadline.dueAt, deadline.targetEndsAt)) {
+      this.logger.log({
+        msg: 'opt-out deadline falls after the opt-out ends; nothing to decide',
+        deadline: kind,
+        optOutId: deadline.targetId,
+        dueAt,
+      });
+      return [];
+    }
+    return [
+      createEvent(
+        'OptOutDeadlinePassed',
+        { optOutId: deadline.targetId, deadline: kind, dueAt },
+        origin,
+      ),
+    ];
   }
 
   private logBatch(result: BatchResult, total: number, batches: number): void {
@@ -213,9 +251,24 @@ function toEnvelope(event: GrantEndEvent, origin: EventOrigin): DomainEvent {
   switch (event.type) {
     case 'GrantExpired':
       return createEvent(event.type, event.data, origin);
+    case 'OptOutExpired':
+      return createEvent(event.type, event.data, origin);
     case 'AccessRevoked':
       return createEvent(event.type, event.data, origin);
   }
+}
+
+function summarize(due: readonly DueDeadline[], events: readonly DomainEvent[]): BatchResult {
+  const countOf = (type: DomainEvent['type']) =>
+    events.filter((event) => event.type === type).length;
+  return {
+    fired: due.length,
+    grantsExpired: countOf('GrantExpired'),
+    optOutsExpired: countOf('OptOutExpired'),
+    accessRevoked: countOf('AccessRevoked'),
+    requestDeadlines: countOf('RequestDeadlinePassed'),
+    optOutDeadlines: countOf('OptOutDeadlinePassed'),
+  };
 }
 
 function groupByAccessKey(grants: ScheduledGrant[]): Map<string, ScheduledGrant[]> {

@@ -1,4 +1,10 @@
-import { decideGrantEnd, GrantEndEvent, ScheduledGrant } from './grant-end.decider';
+import {
+  decideGrantEnd,
+  decideOptOutWithdrawal,
+  GrantEndEvent,
+  ScheduledGrant,
+  WithdrawalReason,
+} from './grant-end.decider';
 
 const DAY = '2026-12-03';
 
@@ -11,6 +17,7 @@ function aGrant(
   return {
     grantId,
     requestId: `request-of-${grantId}`,
+    kind: 'jit-grant',
     subject: 'u-101',
     resource: 'db:orders-prod',
     role: 'db-admin',
@@ -18,6 +25,35 @@ function aGrant(
     endsAt: new Date(`${DAY}T${endsAt}:00.000Z`),
     status: 'active',
     ...overrides,
+  };
+}
+
+/** An opt-out is held like a grant: its id is both its grant id and its request id. */
+function anOptOut(
+  optOutId: string,
+  startsAt: string,
+  endsAt: string,
+  overrides: Partial<ScheduledGrant> = {},
+): ScheduledGrant {
+  return aGrant(optOutId, startsAt, endsAt, {
+    requestId: optOutId,
+    kind: 'standing-exception',
+    ...overrides,
+  });
+}
+
+function optOutExpired(optOut: ScheduledGrant, coveringGrantIds: string[] = []): GrantEndEvent {
+  return {
+    type: 'OptOutExpired',
+    data: {
+      optOutId: optOut.grantId,
+      kind: optOut.kind as Exclude<ScheduledGrant['kind'], 'jit-grant'>,
+      subject: optOut.subject,
+      resource: optOut.resource,
+      role: optOut.role,
+      endedAt: optOut.endsAt.toISOString(),
+      coveringGrantIds,
+    },
   };
 }
 
@@ -36,7 +72,11 @@ function grantExpired(grant: ScheduledGrant, coveringGrantIds: string[] = []): G
   };
 }
 
-function accessRevoked(lastGrant: ScheduledGrant): GrantEndEvent {
+function accessRevoked(
+  lastGrant: ScheduledGrant,
+  revokedAt: Date = lastGrant.endsAt,
+  reason: 'expired' | WithdrawalReason = 'expired',
+): GrantEndEvent {
   return {
     type: 'AccessRevoked',
     data: {
@@ -45,11 +85,13 @@ function accessRevoked(lastGrant: ScheduledGrant): GrantEndEvent {
       role: lastGrant.role,
       lastGrantId: lastGrant.grantId,
       requestId: lastGrant.requestId,
-      revokedAt: lastGrant.endsAt.toISOString(),
-      reason: 'expired',
+      revokedAt: revokedAt.toISOString(),
+      reason,
     },
   };
 }
+
+const at = (time: string) => new Date(`${DAY}T${time}:00.000Z`);
 
 /** Ends grants one after another, as the scheduler does, each seeing the ones before expired. */
 function endInOrder(grants: ScheduledGrant[], endingIds: string[]): GrantEndEvent[] {
@@ -163,5 +205,128 @@ describe(decideGrantEnd.name, () => {
     const events = decideGrantEnd(g1, [g1, other]);
 
     expect(events).toEqual([grantExpired(g1), accessRevoked(g1)]);
+  });
+
+  describe('of an opt-out', () => {
+    it('expires a lone opt-out and revokes its access, naming the opt-out as the last', () => {
+      const optOut = anOptOut('o-1', '10:00', '11:00');
+
+      const events = decideGrantEnd(optOut, [optOut]);
+
+      expect(events).toEqual([optOutExpired(optOut), accessRevoked(optOut)]);
+    });
+
+    it('keeps access at the end of an opt-out while a JIT grant covers it', () => {
+      const optOut = anOptOut('o-1', '10:00', '11:00', { kind: 'break-glass' });
+      const grant = aGrant('g-1', '10:30', '12:00');
+
+      const events = decideGrantEnd(optOut, [optOut, grant]);
+
+      expect(events).toEqual([optOutExpired(optOut, ['g-1'])]);
+    });
+
+    it('keeps access at the end of a JIT grant while an opt-out covers it', () => {
+      const grant = aGrant('g-1', '10:00', '11:00');
+      const optOut = anOptOut('o-1', '10:30', '12:00', { kind: 'legacy-exemption' });
+
+      const events = decideGrantEnd(grant, [grant, optOut]);
+
+      expect(events).toEqual([grantExpired(grant, ['o-1'])]);
+    });
+
+    it('revokes once, when the last of a JIT grant and an opt-out ends', () => {
+      const grant = aGrant('g-1', '10:00', '11:00');
+      const optOut = anOptOut('o-1', '10:30', '12:00');
+
+      const events = endInOrder([grant, optOut], ['g-1', 'o-1']);
+
+      expect(events).toEqual([
+        grantExpired(grant, ['o-1']),
+        optOutExpired(optOut),
+        accessRevoked(optOut),
+      ]);
+    });
+
+    it('emits nothing at the end of an opt-out that was already revoked', () => {
+      const revoked = anOptOut('o-1', '10:00', '11:00', { status: 'revoked' });
+
+      const events = decideGrantEnd(revoked, [revoked]);
+
+      expect(events).toEqual([]);
+    });
+
+    it('does not count a lapsed opt-out as covering a grant', () => {
+      const grant = aGrant('g-1', '10:00', '11:00');
+      const lapsed = anOptOut('o-1', '10:30', '12:00', { status: 'lapsed' });
+
+      const events = decideGrantEnd(grant, [grant, lapsed]);
+
+      expect(events).toEqual([grantExpired(grant), accessRevoked(grant)]);
+    });
+  });
+});
+
+describe(decideOptOutWithdrawal.name, () => {
+  it.each<WithdrawalReason>(['revoked', 'lapsed'])(
+    'revokes the access of a lone opt-out at once when it is %s',
+    (reason) => {
+      const optOut = anOptOut('o-1', '10:00', '12:00');
+
+      const events = decideOptOutWithdrawal(optOut, [optOut], at('10:20'), reason);
+
+      expect(events).toEqual([accessRevoked(optOut, at('10:20'), reason)]);
+    },
+  );
+
+  it('keeps the access while a JIT grant still holds it', () => {
+    const optOut = anOptOut('o-1', '10:00', '12:00');
+    const grant = aGrant('g-1', '10:10', '11:00');
+
+    const events = decideOptOutWithdrawal(optOut, [optOut, grant], at('10:20'), 'revoked');
+
+    expect(events).toEqual([]);
+  });
+
+  it('keeps the access while another opt-out still holds it', () => {
+    const optOut = anOptOut('o-1', '10:00', '12:00');
+    const other = anOptOut('o-2', '09:00', '13:00', { kind: 'break-glass' });
+
+    const events = decideOptOutWithdrawal(optOut, [optOut, other], at('10:20'), 'lapsed');
+
+    expect(events).toEqual([]);
+  });
+
+  it('revokes the access when the only other grant starts later', () => {
+    const optOut = anOptOut('o-1', '10:00', '12:00');
+    const later = aGrant('g-1', '10:30', '11:00');
+
+    const events = decideOptOutWithdrawal(optOut, [optOut, later], at('10:20'), 'revoked');
+
+    expect(events).toEqual([accessRevoked(optOut, at('10:20'), 'revoked')]);
+  });
+
+  it('does not count a grant that already expired', () => {
+    const optOut = anOptOut('o-1', '10:00', '12:00');
+    const expired = aGrant('g-1', '09:00', '11:00', { status: 'expired' });
+
+    const events = decideOptOutWithdrawal(optOut, [optOut, expired], at('10:20'), 'revoked');
+
+    expect(events).toEqual([accessRevoked(optOut, at('10:20'), 'revoked')]);
+  });
+
+  it('emits nothing for an opt-out that has already ended', () => {
+    const expired = anOptOut('o-1', '10:00', '11:00', { status: 'expired' });
+
+    const events = decideOptOutWithdrawal(expired, [expired], at('11:30'), 'revoked');
+
+    expect(events).toEqual([]);
+  });
+
+  it('never withdraws a JIT grant', () => {
+    const grant = aGrant('g-1', '10:00', '11:00');
+
+    const events = decideOptOutWithdrawal(grant, [grant], at('10:20'), 'revoked');
+
+    expect(events).toEqual([]);
   });
 });

@@ -14,14 +14,42 @@ describe(summarizeSchedule.name, () => {
   it('reports every kind with zeros when nothing is scheduled', () => {
     const summary = summarizeSchedule([], NOW);
 
+    const none = { scheduled: 0, overdue: 0, fired: 0, cancelled: 0, nextDueAt: null };
     expect(summary).toEqual({
       asOf: NOW.toISOString(),
       nextDueAt: null,
       kinds: {
-        'grant-end': { scheduled: 0, overdue: 0, fired: 0, cancelled: 0, nextDueAt: null },
-        'request-decision': { scheduled: 0, overdue: 0, fired: 0, cancelled: 0, nextDueAt: null },
+        'grant-end': none,
+        'request-decision': none,
+        'unused-lapse': none,
+        review: none,
+        recertification: none,
       },
     });
+  });
+
+  it('counts the opt-out deadlines by kind, and takes the next due of them too', () => {
+    const summary = summarizeSchedule(
+      [
+        countsOf('grant-end', { scheduled: 1, nextDueAt: new Date('2026-12-03T12:00:00.000Z') }),
+        countsOf('review', {
+          scheduled: 2,
+          cancelled: 1,
+          nextDueAt: new Date('2026-12-05T00:00:00.000Z'),
+        }),
+        countsOf('unused-lapse', {
+          scheduled: 1,
+          fired: 3,
+          nextDueAt: new Date('2026-12-03T11:00:00.000Z'),
+        }),
+      ],
+      NOW,
+    );
+
+    expect(summary.nextDueAt).toBe('2026-12-03T11:00:00.000Z');
+    expect(summary.kinds.review).toMatchObject({ scheduled: 2, cancelled: 1 });
+    expect(summary.kinds['unused-lapse']).toMatchObject({ scheduled: 1, fired: 3 });
+    expect(summary.kinds.recertification.scheduled).toBe(0);
   });
 
   it('takes the earliest due instant of all kinds as the next one', () => {

@@ -21,6 +21,9 @@ export const ScheduleSummary = z.object({
   kinds: z.object({
     'grant-end': DeadlineKindSummary,
     'request-decision': DeadlineKindSummary,
+    'unused-lapse': DeadlineKindSummary,
+    review: DeadlineKindSummary,
+    recertification: DeadlineKindSummary,
   }),
 });
 export type ScheduleSummary = z.infer<typeof ScheduleSummary>;

@@ -1,9 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { AccessKey, accessKeyOf, GrantStatus, ScheduledGrant } from './grant-end.decider';
+import {
+  AccessKey,
+  accessKeyOf,
+  GrantKind,
+  GrantStatus,
+  ScheduledGrant,
+} from './grant-end.decider';
+import { OptOutDeadlineKind } from './opt-out-deadlines';
 
-export type DeadlineKind = 'grant-end' | 'request-decision';
-export const DEADLINE_KINDS: readonly DeadlineKind[] = ['grant-end', 'request-decision'];
+export type DeadlineKind = 'request-decision' | OptOutDeadlineKind;
+export const DEADLINE_KINDS: readonly DeadlineKind[] = [
+  'grant-end',
+  'request-decision',
+  'unused-lapse',
+  'review',
+  'recertification',
+];
+
+export type DeadlineStatus = 'scheduled' | 'fired' | 'cancelled';
 
 /** The event a deadline was set by, so what it emits when it fires continues that chain. */
 export interface DeadlineOrigin {
@@ -24,18 +39,34 @@ export interface DueDeadline extends DeadlineOrigin {
   targetId: string;
   requestId: string;
   dueAt: Date;
-  /** What the grant a grant-end deadline ends gives access to; null for other kinds. */
+  /** What the grant or opt-out the deadline is about gives access to; null for a request's. */
   access: AccessKey | null;
+  /** When that grant or opt-out ends (or ended); null for a request's deadline. */
+  targetEndsAt: Date | null;
 }
 
 export interface NewGrant {
   grantId: string;
   requestId: string;
+  kind: GrantKind;
   subject: string;
   resource: string;
   role: string;
   startsAt: string;
   endsAt: string;
+  /** A standing exception's lapse period (ISO-8601); null for everything else. */
+  lapseAfterUnused: string | null;
+}
+
+export interface StoredGrant extends ScheduledGrant {
+  lapseAfterUnused: string | null;
+}
+
+/** A deadline as it stands, locked for the rest of the transaction. */
+export interface LockedDeadline {
+  kind: DeadlineKind;
+  dueAt: Date;
+  status: DeadlineStatus;
 }
 
 export interface DeadlineCounts {
@@ -58,17 +89,26 @@ interface DueDeadlineRow {
   subject: string | null;
   resource: string | null;
   role: string | null;
+  ends_at: Date | null;
 }
 
 interface GrantRow {
   grant_id: string;
   request_id: string;
+  kind: GrantKind;
   subject: string;
   resource: string;
   role: string;
   starts_at: Date;
   ends_at: Date;
   status: GrantStatus;
+  lapse_after_unused: string | null;
+}
+
+interface LockedDeadlineRow {
+  kind: DeadlineKind;
+  due_at: Date;
+  status: DeadlineStatus;
 }
 
 interface CountsRow {
@@ -89,22 +129,25 @@ interface CountsRow {
 export class ScheduleRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Returns false when the grant was already known. */
+  /** Returns false when the grant or opt-out was already known. */
   async insertGrant(manager: EntityManager, grant: NewGrant): Promise<boolean> {
     const rows = (await manager.query(
       `INSERT INTO expiry.grants
-         (grant_id, request_id, subject, resource, role, starts_at, ends_at, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'active')
+         (grant_id, request_id, kind, subject, resource, role, starts_at, ends_at, status,
+          lapse_after_unused)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9)
        ON CONFLICT (grant_id) DO NOTHING
        RETURNING grant_id`,
       [
         grant.grantId,
         grant.requestId,
+        grant.kind,
         grant.subject,
         grant.resource,
         grant.role,
         grant.startsAt,
         grant.endsAt,
+        grant.lapseAfterUnused,
       ],
     )) as unknown[];
     return rows.length === 1;
@@ -141,6 +184,77 @@ export class ScheduleRepository {
     return rows.length === 1;
   }
 
+  async findGrant(manager: EntityManager, grantId: string): Promise<StoredGrant | null> {
+    const rows = (await manager.query(
+      `SELECT grant_id, request_id, kind, subject, resource, role, starts_at, ends_at, status,
+              lapse_after_unused
+       FROM expiry.grants WHERE grant_id = $1`,
+      [grantId],
+    )) as GrantRow[];
+    return rows[0] ? toStoredGrant(rows[0]) : null;
+  }
+
+  async moveGrantEnd(manager: EntityManager, grantId: string, endsAt: string): Promise<void> {
+    await manager.query(
+      `UPDATE expiry.grants SET ends_at = $2 WHERE grant_id = $1 AND status = 'active'`,
+      [grantId, endsAt],
+    );
+  }
+
+  /**
+   * Locks every deadline of the target, waiting for a scheduler that is firing one of them, so
+   * what follows sees how that firing ended. Take this before `lockAccessKeys`, in the order the
+   * scheduler takes its locks, so that the two never wait on each other.
+   */
+  async lockDeadlinesOf(manager: EntityManager, targetId: string): Promise<LockedDeadline[]> {
+    const rows = (await manager.query(
+      `SELECT kind, due_at, status FROM expiry.deadlines
+       WHERE target_id = $1
+       ORDER BY id
+       FOR UPDATE`,
+      [targetId],
+    )) as LockedDeadlineRow[];
+    return rows.map((row) => ({ kind: row.kind, dueAt: row.due_at, status: row.status }));
+  }
+
+  /**
+   * Sets the deadline of that kind for the target to `dueAt` and schedules it, whether it was
+   * scheduled, fired, cancelled or not there yet; what it emits then joins the given origin.
+   */
+  async rescheduleDeadline(manager: EntityManager, deadline: NewDeadline): Promise<void> {
+    await manager.query(
+      `INSERT INTO expiry.deadlines
+         (kind, target_id, request_id, due_at, status, correlation_id, cause_event_id)
+       VALUES ($1, $2, $3, $4, 'scheduled', $5, $6)
+       ON CONFLICT (kind, target_id) DO UPDATE
+         SET due_at = EXCLUDED.due_at, status = 'scheduled', fired_at = NULL,
+             correlation_id = EXCLUDED.correlation_id, cause_event_id = EXCLUDED.cause_event_id`,
+      [
+        deadline.kind,
+        deadline.targetId,
+        deadline.requestId,
+        deadline.dueAt,
+        deadline.correlationId,
+        deadline.causeEventId,
+      ],
+    );
+  }
+
+  /** Cancels those of the target's deadlines, of these kinds, that have not fired yet. */
+  async cancelDeadlines(
+    manager: EntityManager,
+    targetId: string,
+    kinds: readonly DeadlineKind[],
+  ): Promise<DeadlineKind[]> {
+    const rows = (await manager.query(
+      `UPDATE expiry.deadlines SET status = 'cancelled'
+       WHERE target_id = $1 AND kind = ANY($2::text[]) AND status = 'scheduled'
+       RETURNING kind`,
+      [targetId, [...kinds]],
+    )) as { kind: DeadlineKind }[];
+    return rows.map((row) => row.kind);
+  }
+
   /**
    * Locks up to `limit` deadlines due by `now`, earliest first. Rows another transaction holds are
    * skipped, so instances running side by side each take different deadlines.
@@ -152,9 +266,9 @@ export class ScheduleRepository {
   ): Promise<DueDeadline[]> {
     const rows = (await manager.query(
       `SELECT d.id, d.kind, d.target_id, d.request_id, d.due_at, d.correlation_id,
-              d.cause_event_id, g.subject, g.resource, g.role
+              d.cause_event_id, g.subject, g.resource, g.role, g.ends_at
        FROM expiry.deadlines d
-       LEFT JOIN expiry.grants g ON d.kind = 'grant-end' AND g.grant_id = d.target_id
+       LEFT JOIN expiry.grants g ON d.kind <> 'request-decision' AND g.grant_id = d.target_id
        WHERE d.status = 'scheduled' AND d.due_at <= $1
        ORDER BY d.due_at, d.id
        LIMIT $2
@@ -173,6 +287,7 @@ export class ScheduleRepository {
         row.subject !== null && row.resource !== null && row.role !== null
           ? { subject: row.subject, resource: row.resource, role: row.role }
           : null,
+      targetEndsAt: row.ends_at,
     }));
   }
 
@@ -192,7 +307,10 @@ export class ScheduleRepository {
     );
   }
 
-  /** The active grants of these access keys, plus the listed grants whatever their status. */
+  /**
+   * The active grants and opt-outs of these access keys, plus the listed ones whatever their
+   * status.
+   */
   async findGrantsOfKeys(
     manager: EntityManager,
     keys: readonly AccessKey[],
@@ -200,7 +318,8 @@ export class ScheduleRepository {
   ): Promise<ScheduledGrant[]> {
     if (keys.length === 0) return [];
     const rows = (await manager.query(
-      `SELECT grant_id, request_id, subject, resource, role, starts_at, ends_at, status
+      `SELECT grant_id, request_id, kind, subject, resource, role, starts_at, ends_at, status,
+              lapse_after_unused
        FROM expiry.grants
        WHERE (subject, resource, role) IN (
                SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))
@@ -212,28 +331,21 @@ export class ScheduleRepository {
         [...grantIds],
       ],
     )) as GrantRow[];
-    return rows.map((row) => ({
-      grantId: row.grant_id,
-      requestId: row.request_id,
-      subject: row.subject,
-      resource: row.resource,
-      role: row.role,
-      startsAt: row.starts_at,
-      endsAt: row.ends_at,
-      status: row.status,
-    }));
+    return rows.map(toStoredGrant);
   }
 
-  async markGrantsExpired(
+  /** Ends the grants or opt-outs that are still active, recording how and when. */
+  async markGrantsEnded(
     manager: EntityManager,
     grantIds: readonly string[],
+    status: Exclude<GrantStatus, 'active'>,
     at: Date,
   ): Promise<void> {
     if (grantIds.length === 0) return;
     await manager.query(
-      `UPDATE expiry.grants SET status = 'expired', expired_at = $2
+      `UPDATE expiry.grants SET status = $2, ended_at = $3
        WHERE grant_id = ANY($1::uuid[]) AND status = 'active'`,
-      [[...grantIds], at.toISOString()],
+      [[...grantIds], status, at.toISOString()],
     );
   }
 
@@ -271,4 +383,19 @@ export class ScheduleRepository {
       nextDueAt: row.next_due_at,
     }));
   }
+}
+
+function toStoredGrant(row: GrantRow): StoredGrant {
+  return {
+    grantId: row.grant_id,
+    requestId: row.request_id,
+    kind: row.kind,
+    subject: row.subject,
+    resource: row.resource,
+    role: row.role,
+    startsAt: row.starts_at,
+    endsAt: row.ends_at,
+    status: row.status,
+    lapseAfterUnused: row.lapse_after_unused,
+  };
 }
