@@ -13,3 +13,6 @@ export * from './projections/projection-rebuilder';
 export * from './projections/current-grants.projection';
 export * from './projections/grant-history.projection';
 export * from './projections/audit-trail.projection';
+export * from './anomalies/anomaly.rules';
+export * from './anomalies/anomaly.detector';
+export * from './reports/opt-out-report';

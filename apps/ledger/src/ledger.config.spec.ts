@@ -1,4 +1,5 @@
 import { ConfigError } from '@app/platform';
+import { DEFAULT_THRESHOLDS } from './anomalies/anomaly.rules';
 import { loadLedgerConfig } from './ledger.config';
 
 const SECRET = 'a-signing-key-that-is-long-enough-for-hs256';
@@ -27,5 +28,47 @@ describe(loadLedgerConfig.name, () => {
 
   it('needs exactly one source of token keys', () => {
     expect(() => loadLedgerConfig({})).toThrow(ConfigError);
+  });
+
+  it('uses the default anomaly thresholds', () => {
+    expect(loadLedgerConfig({ JWT_SECRET: SECRET }).anomalies).toEqual(DEFAULT_THRESHOLDS);
+  });
+
+  it('reads anomaly thresholds, durations, working days and hours', () => {
+    const config = loadLedgerConfig({
+      JWT_SECRET: SECRET,
+      ANOMALY_FREQUENCY_WINDOW: 'P1D',
+      ANOMALY_WORKING_DAYS: 'Sun, Sat',
+      ANOMALY_WORKING_HOURS: '09:30-17:00',
+      ANOMALY_TIMEZONE: 'Europe/Berlin',
+      ANOMALY_APPROVAL_FLOOR_SECONDS: '0',
+    });
+
+    expect(config.anomalies.frequency.windowMs).toBe(86_400_000);
+    expect(config.anomalies.workingHours).toEqual({
+      timeZone: 'Europe/Berlin',
+      days: [0, 6],
+      startMinute: 570,
+      endMinute: 1020,
+    });
+    expect(config.anomalies.approvalReading.floorSeconds).toBe(0);
+  });
+
+  it('refuses bad anomaly settings, naming each variable', () => {
+    const attempt = () =>
+      loadLedgerConfig({
+        JWT_SECRET: SECRET,
+        ANOMALY_FREQUENCY_WINDOW: 'P1M',
+        ANOMALY_WORKING_DAYS: 'Monday',
+        ANOMALY_WORKING_HOURS: '18:00-08:00',
+        ANOMALY_TIMEZONE: 'Mars/Olympus',
+        ANOMALY_FREQUENCY_RATIO: '0',
+      });
+
+    expect(attempt).toThrow(/ANOMALY_FREQUENCY_WINDOW/);
+    expect(attempt).toThrow(/ANOMALY_WORKING_DAYS/);
+    expect(attempt).toThrow(/ANOMALY_WORKING_HOURS: write it as HH:MM-HH:MM/);
+    expect(attempt).toThrow(/ANOMALY_TIMEZONE: must be an IANA time zone/);
+    expect(attempt).toThrow(/ANOMALY_FREQUENCY_RATIO/);
   });
 });

@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from '@app/auth';
 import { Clock, SystemClock } from '@app/domain';
 import { ServiceRuntimeModule } from '@app/platform';
+import { AnomalyFactsRepository } from './anomalies/anomaly-facts.repository';
+import { ANOMALY_THRESHOLDS, AnomalyDetector } from './anomalies/anomaly.detector';
 import { LedgerAppendService } from './append/ledger-append.service';
 import { LedgerEntriesRepository } from './append/ledger-entries.repository';
 import { LedgerEventConsumer } from './append/ledger-event.consumer';
@@ -16,6 +18,8 @@ import { LEDGER_READER_GROUPS } from './ledger.errors';
 import { ledgerMigrations } from './migrations';
 import { ProjectionApplier } from './projections/projection.applier';
 import { ProjectionRebuilder } from './projections/projection-rebuilder';
+import { OptOutReportService } from './reports/opt-out-report.service';
+import { ReportsController } from './reports/reports.controller';
 
 @Module({})
 export class LedgerModule {
@@ -33,17 +37,21 @@ export class LedgerModule {
         ),
         AuthModule.forRoot(config.auth),
       ],
-      controllers: [GrantsController, AuditTrailController, LedgerController],
+      controllers: [GrantsController, AuditTrailController, LedgerController, ReportsController],
       providers: [
         { provide: LEDGER_READER_GROUPS, useValue: config.readerGroups },
+        { provide: ANOMALY_THRESHOLDS, useValue: config.anomalies },
         LedgerEntriesRepository,
         ProjectionApplier,
         LedgerAppendService,
         ProjectionRebuilder,
         AuditRecordPublisher,
+        AnomalyFactsRepository,
+        AnomalyDetector,
         LedgerEventConsumer,
         LedgerQueryService,
         LedgerReaderGuard,
+        OptOutReportService,
       ],
     };
   }

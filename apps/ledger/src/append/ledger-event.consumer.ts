@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DomainEvent } from '@app/contracts';
 import { ConsumedRecord } from '@app/messaging';
 import { ConsumerHost, TopicNames } from '@app/platform';
+import { AnomalyDetector } from '../anomalies/anomaly.detector';
 import { AuditRecordPublisher } from '../audit/audit-record.publisher';
 import { LedgerAppendService } from './ledger-append.service';
 import { decodeLedgerRecord } from './ledger-record.decoder';
@@ -19,6 +20,7 @@ export class LedgerEventConsumer implements OnModuleInit {
     private readonly topics: TopicNames,
     private readonly appender: LedgerAppendService,
     private readonly publisher: AuditRecordPublisher,
+    private readonly detector: AnomalyDetector,
   ) {}
 
   onModuleInit(): void {
@@ -33,7 +35,10 @@ export class LedgerEventConsumer implements OnModuleInit {
 
   async handle(records: ConsumedRecord<DomainEvent>[]): Promise<void> {
     const result = await this.appender.append(records.map((record) => record.value));
-    if (result.appended > 0) this.publisher.wake();
+    if (result.appended > 0) {
+      this.publisher.wake();
+      this.detector.wake();
+    }
 
     const first = records[0];
     this.logger.log({

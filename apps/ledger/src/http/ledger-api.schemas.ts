@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { EventTypes, Identifier, Instant, ResourceName, RoleName } from '@app/contracts';
+import {
+  EventTypes,
+  Identifier,
+  Instant,
+  OptOutKind,
+  ResourceName,
+  RoleName,
+} from '@app/contracts';
 
 const Seq = z.coerce
   .number()
@@ -26,6 +33,7 @@ export type GrantsAtQuery = z.infer<typeof GrantsAtQuery>;
 
 export const AuditTrailQuery = z.object({
   requestId: z.uuid().optional(),
+  optOutId: z.uuid().optional().describe("an opt-out's records, by its opt-out id"),
   subject: Identifier.optional(),
   resource: ResourceName.optional(),
   afterSeq: Seq.default(0).describe('return records after this ledger seq'),
@@ -44,9 +52,16 @@ const NextAfterSeq = Seqs.nullable().describe(
   'pass as afterSeq for the next page; null at the end',
 );
 
+export const AccessKindView = z
+  .enum(['jit', ...OptOutKind.options])
+  .describe(
+    'jit for a grant of a request; for an opt-out its kind, and its id as grant and request id',
+  );
+
 export const CurrentGrantView = z.object({
   grantId: z.uuid(),
   requestId: z.uuid(),
+  kind: AccessKindView,
   subject: Identifier,
   resource: ResourceName,
   role: RoleName,
@@ -65,7 +80,9 @@ export const CurrentGrantsResponse = z.object({
 });
 
 export const HistoricGrantView = CurrentGrantView.extend({
-  endedAt: Instant.nullable().describe('when the grant expired; null while it has not'),
+  endedAt: Instant.nullable().describe(
+    'when the grant expired (or the opt-out expired, was revoked or lapsed); null while it has not',
+  ),
   endedSeq: Seqs.nullable(),
 });
 export type HistoricGrantView = z.infer<typeof HistoricGrantView>;
@@ -88,6 +105,7 @@ export const AuditTrailRecordView = z.object({
   role: z.string().nullable(),
   requestId: z.uuid().nullable(),
   grantId: z.uuid().nullable(),
+  optOutId: z.uuid().nullable(),
   summary: z.string(),
 });
 export type AuditTrailRecordView = z.infer<typeof AuditTrailRecordView>;

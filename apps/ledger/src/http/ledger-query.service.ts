@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { EventType } from '@app/contracts';
 import { LedgerEntriesRepository, StoredLedgerEntry } from '../append/ledger-entries.repository';
 import { LedgerVerification, verifyLedger } from '../chain/ledger-verifier';
+import { AccessKind } from '../projections/current-grants.projection';
 import { ProjectionRebuilder, RebuildResult } from '../projections/projection-rebuilder';
 import {
   AuditTrailQuery,
@@ -17,6 +18,7 @@ import {
 interface GrantRow {
   grant_id: string;
   request_id: string;
+  kind: AccessKind;
   subject: string;
   resource: string;
   role: string;
@@ -42,10 +44,11 @@ interface AuditTrailRow {
   role: string | null;
   request_id: string | null;
   grant_id: string | null;
+  opt_out_id: string | null;
   summary: string;
 }
 
-const GRANT_COLUMNS = `grant_id, request_id, subject, resource, role, starts_at, ends_at, approvers,
+const GRANT_COLUMNS = `grant_id, request_id, kind, subject, resource, role, starts_at, ends_at, approvers,
   automatic, policy_id, issued_seq`;
 
 /** Reads the projections and the raw chain for the HTTP API. */
@@ -101,12 +104,13 @@ export class LedgerQueryService {
   ): Promise<{ records: AuditTrailRecordView[]; nextAfterSeq: number | null }> {
     const filter = new Filter([query.afterSeq]);
     filter.add('request_id', query.requestId);
+    filter.add('opt_out_id', query.optOutId);
     filter.add('subject', query.subject);
     filter.add('resource', query.resource);
     const limit = filter.param(query.limit);
     const rows = (await this.dataSource.query(
       `SELECT seq, event_id, event_type, occurred_at, recorded_at, actor, subject, resource, role,
-         request_id, grant_id, summary
+         request_id, grant_id, opt_out_id, summary
        FROM ledger.audit_trail WHERE seq > $1 ${filter.sql} ORDER BY seq LIMIT ${limit}`,
       filter.params,
     )) as AuditTrailRow[];
@@ -177,6 +181,7 @@ function toCurrentGrant(row: GrantRow): CurrentGrantView {
   return {
     grantId: row.grant_id,
     requestId: row.request_id,
+    kind: row.kind,
     subject: row.subject,
     resource: row.resource,
     role: row.role,
@@ -210,6 +215,7 @@ function toAuditTrailRecord(row: AuditTrailRow): AuditTrailRecordView {
     role: row.role,
     requestId: row.request_id,
     grantId: row.grant_id,
+    optOutId: row.opt_out_id,
     summary: row.summary,
   };
 }

@@ -3,6 +3,8 @@ import {
   aGrantedRequest,
   aGrantExpired,
   anAccessRequestRefused,
+  anActivatedOptOut,
+  anEvent,
   anAccessRevoked,
   anApprovalRecorded,
   aRecordDeadLettered,
@@ -17,13 +19,17 @@ import {
   AuditTrailRecord,
   AuditTrailState,
   EMPTY_AUDIT_TRAIL,
+  optOutsNeedingTargets,
   requestsNeedingTargets,
   RequestTarget,
 } from './audit-trail.projection';
 import { ProjectedEntry } from './projected-entry';
 
 function replay(entries: readonly ProjectedEntry[], state = EMPTY_AUDIT_TRAIL): AuditTrailState {
-  return applyAuditTrailChanges(state, auditTrailChanges(entries, state.targets));
+  return applyAuditTrailChanges(
+    state,
+    auditTrailChanges(entries, { requests: state.targets, optOuts: state.optOuts }),
+  );
 }
 
 function recordsOf(state: AuditTrailState): AuditTrailRecord[] {
@@ -139,10 +145,121 @@ describe(auditTrailChanges.name, () => {
       [requestId, { requestId, subject: 'u-999', resource: 'x', role: 'y' }],
     ]);
 
-    const changes = auditTrailChanges(entriesOf(events.slice(2, 3)), known);
+    const changes = auditTrailChanges(entriesOf(events.slice(2, 3)), {
+      requests: known,
+      optOuts: new Map(),
+    });
 
     expect(changes).toEqual([
       { kind: 'record-appended', record: expect.objectContaining({ subject: 'u-999' }) },
     ]);
+  });
+
+  describe('of opt-outs', () => {
+    const breakGlass = anActivatedOptOut({ subject: 'u-101', resource: 'db:orders-prod' });
+    const { optOutId } = breakGlass;
+    const access = { optOutId, kind: 'break-glass' as const, subject: 'u-101' };
+    const target = { ...access, resource: 'db:orders-prod', role: 'db-admin' };
+    const later = [
+      anEvent('OptOutUsed', { optOutId, reportedBy: 'pam-gateway' }),
+      anEvent('OptOutRenewed', { ...target, renewedBy: 'u-101' }),
+      anEvent('OptOutDeadlinePassed', { optOutId, deadline: 'review' }),
+      anEvent('BreakGlassReviewOverdue', { ...target }),
+      anEvent('BreakGlassEligibilitySuspended', { optOutId, subject: 'u-101' }),
+      anEvent('BreakGlassReviewed', { optOutId, subject: 'u-101', reviewer: 'u-900', late: true }),
+      anEvent('BreakGlassEligibilityRestored', { optOutId, subject: 'u-101' }),
+      anEvent('OptOutRevoked', { ...target, revokedBy: 'u-900' }),
+      anEvent('OptOutExpired', { ...target }),
+      anEvent('OptOutLapsed', { ...target }),
+      anAccessRevoked({
+        ...target,
+        requestId: optOutId,
+        lastGrantId: optOutId,
+        reason: 'revoked',
+      }),
+    ];
+
+    it('describes every opt-out event in words, filed under its opt-out id', () => {
+      const records = recordsOf(replay(entriesOf([...breakGlass.events, ...later])));
+
+      for (const record of records) {
+        expect(record).toMatchObject({
+          optOutId,
+          requestId: null,
+          subject: 'u-101',
+          resource: 'db:orders-prod',
+          role: 'db-admin',
+        });
+      }
+      expect(records.map((record) => [record.actor, record.summary])).toEqual([
+        ['u-101', expect.stringMatching(/^u-101 asked for a break-glass opt-out: db-admin on/)],
+        ['approvals', expect.stringContaining(`break-glass opt-out ${optOutId} active for u-101`)],
+        [
+          'pam-gateway',
+          expect.stringContaining(`pam-gateway reported a use of opt-out ${optOutId}`),
+        ],
+        ['u-101', expect.stringContaining('u-101 renewed break-glass opt-out')],
+        ['expiry', expect.stringContaining('reached its review deadline')],
+        ['approvals', expect.stringContaining('review of break-glass')],
+        ['approvals', expect.stringContaining('break-glass eligibility of u-101 suspended')],
+        ['u-900', expect.stringContaining('justified, late')],
+        ['approvals', expect.stringContaining('break-glass eligibility of u-101 restored')],
+        ['u-900', expect.stringContaining('u-900 revoked break-glass opt-out')],
+        ['expiry', expect.stringContaining('ended at')],
+        ['approvals', expect.stringContaining('lapsed at')],
+        [
+          'expiry',
+          expect.stringContaining('access of u-101 to db-admin on db:orders-prod revoked'),
+        ],
+      ]);
+      expect(records[1]!.grantId).toBe(optOutId);
+    });
+
+    it('names the target of an opt-out told about by an earlier batch', () => {
+      const first = replay(entriesOf(breakGlass.events));
+      const used = anEvent('OptOutUsed', { optOutId });
+
+      const after = replay(entriesOf([used], 3), first);
+
+      expect(after.records.get(3)).toMatchObject({ optOutId, subject: 'u-101', role: 'db-admin' });
+      expect(optOutsNeedingTargets(entriesOf([used]))).toEqual([optOutId]);
+    });
+
+    it('describes refusals, approvals, denials, recertifications, anomalies and notices', () => {
+      const refused = anEvent('OptOutRefused', { optOutId: breakGlass.optOutId });
+      const events = [
+        refused,
+        anEvent('OptOutApprovalRecorded', { optOutId, approver: 'u-900' }),
+        anEvent('OptOutDenied', { optOutId, deniedBy: 'u-901' }),
+        anEvent('LegacyExemptionRecertificationDue', { optOutId }),
+        anEvent('AnomalyDetected', { relatedIds: [optOutId] }),
+        anEvent('NoticeEscalated', {}),
+        anEvent('NoticeAcknowledged', { acknowledgedBy: 'u-900' }),
+      ];
+
+      const records = recordsOf(replay(entriesOf(events)));
+
+      expect(records.map((record) => record.summary)).toEqual([
+        expect.stringContaining('refused (forbidden-by-compliance-tag, rule compliance.pci)'),
+        expect.stringContaining(`u-900 approved opt-out ${optOutId}`),
+        expect.stringContaining(`u-901 denied opt-out ${optOutId}`),
+        expect.stringContaining('due for recertification by u-305'),
+        expect.stringContaining('anomaly break-glass-outside-hours (score 0.80) about u-101'),
+        expect.stringContaining('escalated from level 0 to 1 (unacknowledged) to ciso'),
+        expect.stringContaining('u-900 acknowledged notice'),
+      ]);
+      expect(records[4]).toMatchObject({ subject: 'u-101', resource: 'db:orders-prod' });
+      expect(records[5]).toMatchObject({ optOutId: null, requestId: null, actor: 'notifications' });
+    });
+
+    it('gives the same state when the same entries are replayed twice over', () => {
+      const entries = entriesOf([...breakGlass.events, ...later, ...aGrantedRequest().events]);
+
+      const once = replay(entries);
+
+      expect(replay(entries)).toEqual(once);
+      expect(replay(entries, once)).toEqual(once);
+      expect(replay([...entries, ...entries])).toEqual(once);
+    });
   });
 });

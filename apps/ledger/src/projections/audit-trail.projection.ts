@@ -1,4 +1,4 @@
-import { DomainEvent } from '@app/contracts';
+import { DomainEvent, isOptOutEvent, OptOutKind } from '@app/contracts';
 import { ProjectedEntry } from './projected-entry';
 
 /** One line of the audit trail per ledger entry: who did what to whose access, in words. */
@@ -15,6 +15,8 @@ export interface AuditTrailRecord {
   role: string | null;
   requestId: string | null;
   grantId: string | null;
+  /** The opt-out an event is about; its events carry no request id. */
+  optOutId: string | null;
   summary: string;
 }
 
@@ -26,20 +28,44 @@ export interface RequestTarget {
   role: string;
 }
 
+/** Whose access an opt-out gives; several of its events only carry its id. */
+export interface OptOutTarget {
+  optOutId: string;
+  kind: OptOutKind;
+  subject: string;
+  resource: string;
+  role: string;
+}
+
+type Target = { subject: string; resource: string; role: string };
+
 export type AuditTrailChange =
   | { kind: 'target-noted'; target: RequestTarget }
+  | { kind: 'opt-out-noted'; target: OptOutTarget }
   | { kind: 'record-appended'; record: AuditTrailRecord };
 
 export interface AuditTrailState {
   records: ReadonlyMap<number, AuditTrailRecord>;
   targets: ReadonlyMap<string, RequestTarget>;
+  optOuts: ReadonlyMap<string, OptOutTarget>;
 }
 
-export const EMPTY_AUDIT_TRAIL: AuditTrailState = { records: new Map(), targets: new Map() };
+export const EMPTY_AUDIT_TRAIL: AuditTrailState = {
+  records: new Map(),
+  targets: new Map(),
+  optOuts: new Map(),
+};
 
 /** The request id of an event, if it belongs to a request. */
 export function requestIdOf(event: DomainEvent): string | null {
-  return event.type === 'RecordDeadLettered' ? null : event.data.requestId;
+  if (event.type === 'RecordDeadLettered' || isOptOutEvent(event)) return null;
+  return event.data.requestId;
+}
+
+/** The opt-out an event belongs to; anomalies and notices name no single one. */
+export function optOutIdOf(event: DomainEvent): string | null {
+  if (!isOptOutEvent(event)) return null;
+  return 'optOutId' in event.data ? event.data.optOutId : null;
 }
 
 /** The target an event states itself, for the events that carry subject, resource and role. */
@@ -68,46 +94,129 @@ export function targetStatedBy(event: DomainEvent): RequestTarget | null {
   }
 }
 
+/** The opt-out an event states in full, with whose access it is. */
+export function optOutTargetStatedBy(event: DomainEvent): OptOutTarget | null {
+  switch (event.type) {
+    case 'OptOutRequested':
+    case 'OptOutRefused': {
+      const { data } = event;
+      return {
+        optOutId: data.optOutId,
+        kind: data.kind,
+        subject: data.requester.id,
+        resource: data.resource,
+        role: data.role,
+      };
+    }
+    case 'OptOutActivated':
+    case 'OptOutRenewed':
+    case 'OptOutLapsed':
+    case 'OptOutRevoked':
+    case 'OptOutExpired':
+    case 'LegacyExemptionRecertificationDue': {
+      const { data } = event;
+      return {
+        optOutId: data.optOutId,
+        kind: data.kind,
+        subject: data.subject,
+        resource: data.resource,
+        role: data.role,
+      };
+    }
+    case 'BreakGlassReviewOverdue': {
+      const { data } = event;
+      return {
+        optOutId: data.optOutId,
+        kind: 'break-glass',
+        subject: data.subject,
+        resource: data.resource,
+        role: data.role,
+      };
+    }
+    default:
+      return null;
+  }
+}
+
+/** The targets of requests and opt-outs seen before the entries being projected. */
+export interface KnownTargets {
+  requests: ReadonlyMap<string, RequestTarget>;
+  optOuts: ReadonlyMap<string, OptOutTarget>;
+}
+
 /**
- * The changes for entries in seq order. `known` holds the targets of requests seen before these
- * entries; targets stated by earlier entries of the same list are used for later ones.
+ * The changes for entries in seq order. `known` holds the targets of requests and opt-outs seen
+ * before these entries; targets stated by earlier entries of the same list are used for later ones.
  */
 export function auditTrailChanges(
   entries: readonly ProjectedEntry[],
-  known: ReadonlyMap<string, RequestTarget>,
+  known: KnownTargets,
 ): AuditTrailChange[] {
-  const targets = new Map(known);
+  const targets = new Map(known.requests);
+  const optOuts = new Map(known.optOuts);
   const changes: AuditTrailChange[] = [];
   for (const entry of entries) {
-    const stated = targetStatedBy(entry.event);
+    const statedOptOut = optOutTargetStatedBy(entry.event);
+    if (statedOptOut && !optOuts.has(statedOptOut.optOutId)) {
+      optOuts.set(statedOptOut.optOutId, statedOptOut);
+      changes.push({ kind: 'opt-out-noted', target: statedOptOut });
+    }
+    const optOut = optOutOf(entry.event, optOuts);
+
+    const stated = optOut ? null : targetStatedBy(entry.event);
     if (stated && !targets.has(stated.requestId)) {
       targets.set(stated.requestId, stated);
       changes.push({ kind: 'target-noted', target: stated });
     }
-    const requestId = requestIdOf(entry.event);
+    const requestId = optOut ? null : requestIdOf(entry.event);
     const target = stated ?? (requestId === null ? undefined : targets.get(requestId));
-    changes.push({ kind: 'record-appended', record: auditTrailRecord(entry, target) });
+    changes.push({
+      kind: 'record-appended',
+      record: auditTrailRecord(
+        entry,
+        optOut ?? target,
+        optOut?.optOutId ?? optOutIdOf(entry.event),
+      ),
+    });
   }
   return changes;
 }
 
-/** The meaning of the changes: the first target of a request and the first record of a seq stay. */
+/**
+ * The opt-out of an event, by its id; an AccessRevoked that ends an opt-out carries the opt-out
+ * id as its request id, and is told apart by that id being a known opt-out.
+ */
+function optOutOf(
+  event: DomainEvent,
+  optOuts: ReadonlyMap<string, OptOutTarget>,
+): OptOutTarget | undefined {
+  const optOutId = event.type === 'AccessRevoked' ? event.data.requestId : optOutIdOf(event);
+  return optOutId === null ? undefined : optOuts.get(optOutId);
+}
+
+/**
+ * The meaning of the changes: the first target of a request or opt-out and the first record of a
+ * seq stay.
+ */
 export function applyAuditTrailChanges(
   state: AuditTrailState,
   changes: readonly AuditTrailChange[],
 ): AuditTrailState {
   const records = new Map(state.records);
   const targets = new Map(state.targets);
+  const optOuts = new Map(state.optOuts);
   for (const change of changes) {
     if (change.kind === 'target-noted') {
       if (!targets.has(change.target.requestId)) {
         targets.set(change.target.requestId, change.target);
       }
+    } else if (change.kind === 'opt-out-noted') {
+      if (!optOuts.has(change.target.optOutId)) optOuts.set(change.target.optOutId, change.target);
     } else if (!records.has(change.record.seq)) {
       records.set(change.record.seq, change.record);
     }
   }
-  return { records, targets };
+  return { records, targets, optOuts };
 }
 
 /** Requests whose target `auditTrailChanges` must be told about, because the events do not say it. */
@@ -120,12 +229,28 @@ export function requestsNeedingTargets(entries: readonly ProjectedEntry[]): stri
   return [...needed];
 }
 
+/**
+ * Opt-outs whose target `auditTrailChanges` must be told about: those of events that name only the
+ * opt-out, and the ids of revocations, which may be opt-outs.
+ */
+export function optOutsNeedingTargets(entries: readonly ProjectedEntry[]): string[] {
+  const needed = new Set<string>();
+  for (const { event } of entries) {
+    if (event.type === 'AccessRevoked') needed.add(event.data.requestId);
+    const optOutId = optOutIdOf(event);
+    if (optOutId !== null && optOutTargetStatedBy(event) === null) needed.add(optOutId);
+  }
+  return [...needed];
+}
+
 export function auditTrailRecord(
   entry: ProjectedEntry,
-  target: RequestTarget | undefined,
+  target: Target | undefined,
+  optOutId: string | null = optOutIdOf(entry.event),
 ): AuditTrailRecord {
   const { event } = entry;
   const described = describe(event, target);
+  const own = event.type === 'AnomalyDetected' ? event.data : undefined;
   return {
     seq: entry.seq,
     eventId: event.id,
@@ -133,11 +258,12 @@ export function auditTrailRecord(
     occurredAt: event.time,
     recordedAt: entry.recordedAt,
     actor: described.actor,
-    subject: target?.subject ?? null,
-    resource: target?.resource ?? null,
+    subject: target?.subject ?? own?.subject ?? null,
+    resource: target?.resource ?? own?.resource ?? null,
     role: target?.role ?? null,
-    requestId: requestIdOf(event),
+    requestId: optOutId === null ? requestIdOf(event) : null,
     grantId: grantIdOf(event),
+    optOutId,
     summary: described.summary,
   };
 }
@@ -149,23 +275,38 @@ function grantIdOf(event: DomainEvent): string | null {
       return event.data.grantId;
     case 'AccessRevoked':
       return event.data.lastGrantId;
+    case 'OptOutActivated':
+    case 'OptOutRenewed':
+    case 'OptOutExpired':
+    case 'OptOutRevoked':
+    case 'OptOutLapsed':
+      return event.data.optOutId;
     default:
       return null;
   }
 }
 
 /** " for u-101 (db-admin on db:orders-prod)", or nothing when the target is unknown. */
-function forWhom(target: RequestTarget | undefined): string {
+function forWhom(target: Target | undefined): string {
   return target ? ` for ${target.subject} (${target.role} on ${target.resource})` : '';
+}
+
+/** "u-101 (db-admin on db:orders-prod)" for an event that states its access. */
+function access(data: Target): string {
+  return `${data.subject} (${data.role} on ${data.resource})`;
 }
 
 function withComment(comment: string | null): string {
   return comment ? `: "${comment}"` : '';
 }
 
+function optional(label: string, value: string | null): string {
+  return value ? `, ${label} ${value}` : '';
+}
+
 function describe(
   event: DomainEvent,
-  target: RequestTarget | undefined,
+  target: Target | undefined,
 ): { actor: string; summary: string } {
   const service = event.source;
   switch (event.type) {
@@ -278,6 +419,180 @@ function describe(
         summary:
           `record dead-lettered from ${data.sourceTopic} partition ${data.partition} offset ` +
           `${data.offset} by ${data.consumerGroup} (${data.reason}): ${data.error}`,
+      };
+    }
+    case 'OptOutRequested': {
+      const { data } = event;
+      const approval = data.approval
+        ? `, needs ${data.approval.approvalsRequired} approval(s) from ` +
+          data.approval.approverGroups.join(', ')
+        : '';
+      return {
+        actor: data.requester.id,
+        summary:
+          `${data.requester.id} asked for a ${data.kind} opt-out: ${data.role} on ${data.resource} ` +
+          `for ${data.duration} (opt-out ${data.optOutId}${optional('rule', data.ruleId)}` +
+          `${optional('maximum', data.maximumDuration)}${optional('incident', data.incident)}` +
+          `${optional('ticket', data.ticket)}${optional('owner', data.owner)}${approval}): ` +
+          `"${data.justification}"`,
+      };
+    }
+    case 'OptOutRefused': {
+      const { data } = event;
+      return {
+        actor: service,
+        summary:
+          `${data.kind} opt-out ${data.optOutId} for ${data.requester.id} (${data.role} on ` +
+          `${data.resource}) refused (${data.reason}, rule ${data.rule}): ${data.message}`,
+      };
+    }
+    case 'OptOutApprovalRecorded': {
+      const { data } = event;
+      return {
+        actor: data.approver,
+        summary:
+          `${data.approver} approved opt-out ${data.optOutId}${forWhom(target)}, ` +
+          `${data.approvalsCount} of ${data.approvalsRequired}${withComment(data.comment)}`,
+      };
+    }
+    case 'OptOutDenied': {
+      const { data } = event;
+      return {
+        actor: data.deniedBy,
+        summary: `${data.deniedBy} denied opt-out ${data.optOutId}${forWhom(target)}${withComment(data.comment)}`,
+      };
+    }
+    case 'OptOutActivated': {
+      const { data } = event;
+      const approval = data.approvers.length
+        ? `approved by ${data.approvers.join(', ')}`
+        : 'without approval';
+      return {
+        actor: service,
+        summary:
+          `${data.kind} opt-out ${data.optOutId} active for ${access(data)} from ${data.startsAt} ` +
+          `to ${data.endsAt} (${data.duration}, rule ${data.ruleId}, ${approval}` +
+          `${optional('review due by', data.reviewBy)}` +
+          `${optional('lapses when unused for', data.lapseAfterUnused)}` +
+          `${optional('recertification due by', data.recertifyBy)})`,
+      };
+    }
+    case 'OptOutRenewed': {
+      const { data } = event;
+      return {
+        actor: data.renewedBy,
+        summary:
+          `${data.renewedBy} renewed ${data.kind} opt-out ${data.optOutId} of ${access(data)} ` +
+          `until ${data.endsAt} (was ${data.previousEndsAt}): "${data.attestation}"`,
+      };
+    }
+    case 'OptOutUsed': {
+      const { data } = event;
+      return {
+        actor: data.reportedBy,
+        summary: `${data.reportedBy} reported a use of opt-out ${data.optOutId}${forWhom(target)} at ${data.usedAt}`,
+      };
+    }
+    case 'OptOutLapsed': {
+      const { data } = event;
+      return {
+        actor: service,
+        summary:
+          `${data.kind} opt-out ${data.optOutId} of ${access(data)} lapsed at ${data.lapsedAt}, ` +
+          `unused for ${data.unusedFor} (${data.uses} use(s) in all)`,
+      };
+    }
+    case 'OptOutRevoked': {
+      const { data } = event;
+      return {
+        actor: data.revokedBy,
+        summary:
+          `${data.revokedBy} revoked ${data.kind} opt-out ${data.optOutId} of ${access(data)} ` +
+          `at ${data.revokedAt}: "${data.reason}"`,
+      };
+    }
+    case 'OptOutExpired': {
+      const { data } = event;
+      const covered = data.coveringGrantIds.length
+        ? `; access stays through ${data.coveringGrantIds.join(', ')}`
+        : '';
+      return {
+        actor: service,
+        summary: `${data.kind} opt-out ${data.optOutId} of ${access(data)} ended at ${data.endedAt}${covered}`,
+      };
+    }
+    case 'OptOutDeadlinePassed': {
+      const { data } = event;
+      return {
+        actor: service,
+        summary: `opt-out ${data.optOutId}${forWhom(target)} reached its ${data.deadline} deadline ${data.dueAt}`,
+      };
+    }
+    case 'BreakGlassReviewOverdue': {
+      const { data } = event;
+      return {
+        actor: service,
+        summary:
+          `review of break-glass ${data.optOutId} of ${access(data)} overdue since ` +
+          `${data.reviewBy}${optional('incident', data.incident)}`,
+      };
+    }
+    case 'BreakGlassReviewed': {
+      const { data } = event;
+      return {
+        actor: data.reviewer,
+        summary:
+          `${data.reviewer} reviewed break-glass ${data.optOutId}${forWhom(target)}: ` +
+          `${data.outcome}${data.late ? ', late' : ''}: "${data.notes}"`,
+      };
+    }
+    case 'BreakGlassEligibilitySuspended': {
+      const { data } = event;
+      return {
+        actor: service,
+        summary: `break-glass eligibility of ${data.subject} suspended at ${data.suspendedAt} (review of ${data.optOutId} overdue)`,
+      };
+    }
+    case 'BreakGlassEligibilityRestored': {
+      const { data } = event;
+      return {
+        actor: service,
+        summary: `break-glass eligibility of ${data.subject} restored at ${data.restoredAt} (review of ${data.optOutId} done)`,
+      };
+    }
+    case 'LegacyExemptionRecertificationDue': {
+      const { data } = event;
+      return {
+        actor: service,
+        summary:
+          `legacy exemption ${data.optOutId} of ${access(data)} due for recertification by ` +
+          `${data.owner} before ${data.endsAt}`,
+      };
+    }
+    case 'AnomalyDetected': {
+      const { data } = event;
+      return {
+        actor: service,
+        summary:
+          `anomaly ${data.rule} (score ${data.score.toFixed(2)}) about ${data.subject}` +
+          `${optional('team', data.team)}${optional('resource', data.resource)}: ${data.reason} ` +
+          `(concerns ${data.relatedIds.join(', ')}; seen at ledger entry ${data.ledgerSeq})`,
+      };
+    }
+    case 'NoticeEscalated': {
+      const { data } = event;
+      return {
+        actor: service,
+        summary:
+          `${data.severity} notice ${data.noticeId} of ${data.eventType} ${data.eventId} escalated ` +
+          `from level ${data.fromLevel} to ${data.toLevel} (${data.reason}) to ${data.recipients.join(', ')}`,
+      };
+    }
+    case 'NoticeAcknowledged': {
+      const { data } = event;
+      return {
+        actor: data.acknowledgedBy,
+        summary: `${data.acknowledgedBy} acknowledged notice ${data.noticeId} of ${data.eventType} ${data.eventId}`,
       };
     }
     default:

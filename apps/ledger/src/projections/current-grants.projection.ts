@@ -1,10 +1,17 @@
-import { EventPayloads } from '@app/contracts';
+import { EventPayloads, OptOutKind } from '@app/contracts';
 import { ProjectedEntry } from './projected-entry';
 
-/** A grant that was issued and has not expired yet. */
+/** `jit` for a grant issued for a request; an opt-out's access is of its own kind. */
+export type AccessKind = 'jit' | OptOutKind;
+
+/**
+ * A grant that was issued and has not expired yet, or an active opt-out. An opt-out's grant id and
+ * request id are both its opt-out id, as in the AccessRevoked that ends it.
+ */
 export interface CurrentGrant {
   grantId: string;
   requestId: string;
+  kind: AccessKind;
   subject: string;
   resource: string;
   role: string;
@@ -12,33 +19,45 @@ export interface CurrentGrant {
   endsAt: string;
   approvers: string[];
   automatic: boolean;
+  /** The policy that approved a grant, or the rule that allowed an opt-out. */
   policyId: string;
   issuedSeq: number;
 }
 
+/** A renewal moves the end of the grant that was there before it; `seq` is the renewal's. */
+export interface GrantExtension {
+  grantId: string;
+  endsAt: string;
+  seq: number;
+}
+
 export type CurrentGrantsChange =
-  { kind: 'grant-added'; grant: CurrentGrant } | { kind: 'grant-removed'; grantId: string };
+  | { kind: 'grant-added'; grant: CurrentGrant }
+  | { kind: 'grant-removed'; grantId: string }
+  | { kind: 'grant-extended'; extension: GrantExtension };
 
 export type CurrentGrantsState = ReadonlyMap<string, CurrentGrant>;
 
 /**
- * An issued grant is current until it expires. Overlapping grants of the same subject, resource and
- * role are separate grants: one expiring leaves the others.
+ * An issued grant is current until it expires; an opt-out from its activation until it expires, is
+ * revoked or lapses. Overlapping grants of the same subject, resource and role are separate
+ * grants: one expiring leaves the others.
  */
 export function currentGrantsChanges(entry: ProjectedEntry): CurrentGrantsChange[] {
   const { event } = entry;
   switch (event.type) {
-    case 'GrantIssued': {
-      const { data } = event;
-      return [
-        {
-          kind: 'grant-added',
-          grant: issuedGrant(data, entry.seq),
-        },
-      ];
-    }
+    case 'GrantIssued':
+      return [{ kind: 'grant-added', grant: issuedGrant(event.data, entry.seq) }];
+    case 'OptOutActivated':
+      return [{ kind: 'grant-added', grant: activatedOptOut(event.data, entry.seq) }];
+    case 'OptOutRenewed':
+      return [{ kind: 'grant-extended', extension: renewalOf(event.data, entry.seq) }];
     case 'GrantExpired':
       return [{ kind: 'grant-removed', grantId: event.data.grantId }];
+    case 'OptOutExpired':
+    case 'OptOutRevoked':
+    case 'OptOutLapsed':
+      return [{ kind: 'grant-removed', grantId: event.data.optOutId }];
     default:
       return [];
   }
@@ -49,6 +68,7 @@ export function issuedGrant(data: EventPayloads['GrantIssued'], issuedSeq: numbe
   return {
     grantId: data.grantId,
     requestId: data.requestId,
+    kind: 'jit',
     subject: data.subject,
     resource: data.resource,
     role: data.role,
@@ -61,37 +81,84 @@ export function issuedGrant(data: EventPayloads['GrantIssued'], issuedSeq: numbe
   };
 }
 
-/** The meaning of the changes: adding keeps a grant already there; removing a missing one is a no-op. */
+/** An active opt-out as a grant: nobody approved a break-glass, so it counts as automatic. */
+export function activatedOptOut(
+  data: EventPayloads['OptOutActivated'],
+  issuedSeq: number,
+): CurrentGrant {
+  return {
+    grantId: data.optOutId,
+    requestId: data.optOutId,
+    kind: data.kind,
+    subject: data.subject,
+    resource: data.resource,
+    role: data.role,
+    startsAt: data.startsAt,
+    endsAt: data.endsAt,
+    approvers: [...data.approvers],
+    automatic: data.approvers.length === 0,
+    policyId: data.ruleId,
+    issuedSeq,
+  };
+}
+
+export function renewalOf(data: EventPayloads['OptOutRenewed'], seq: number): GrantExtension {
+  return { grantId: data.optOutId, endsAt: data.endsAt, seq };
+}
+
+/**
+ * The meaning of the changes: adding keeps a grant already there; removing a missing one is a
+ * no-op; an extension moves the end of a grant issued before it.
+ */
 export function applyCurrentGrantsChanges(
   state: CurrentGrantsState,
   changes: readonly CurrentGrantsChange[],
 ): CurrentGrantsState {
   const next = new Map(state);
   for (const change of changes) {
-    if (change.kind === 'grant-removed') next.delete(change.grantId);
-    else if (!next.has(change.grant.grantId)) next.set(change.grant.grantId, change.grant);
+    if (change.kind === 'grant-removed') {
+      next.delete(change.grantId);
+    } else if (change.kind === 'grant-extended') {
+      const grant = next.get(change.extension.grantId);
+      if (grant && grant.issuedSeq < change.extension.seq) {
+        next.set(grant.grantId, { ...grant, endsAt: change.extension.endsAt });
+      }
+    } else if (!next.has(change.grant.grantId)) {
+      next.set(change.grant.grantId, change.grant);
+    }
   }
   return next;
 }
 
 /**
- * The same effect as applying the changes one by one, as two set statements: remove every grant
- * removed in the batch, then add the grants still added after their last removal, keeping any
- * that already exist.
+ * The same effect as applying the changes one by one, as three set statements: remove every grant
+ * removed in the batch, add the grants still added after their last removal (keeping any that
+ * already exist), then extend the grants issued before each extension. An extension before a
+ * removal in the batch is dropped with the grant it extended.
  */
 export function netCurrentGrantsChanges(changes: readonly CurrentGrantsChange[]): {
   removed: string[];
   added: CurrentGrant[];
+  extended: GrantExtension[];
 } {
   const removed = new Set<string>();
   const added = new Map<string, CurrentGrant>();
+  const extended = new Map<string, GrantExtension[]>();
   for (const change of changes) {
     if (change.kind === 'grant-removed') {
       removed.add(change.grantId);
       added.delete(change.grantId);
+      extended.delete(change.grantId);
+    } else if (change.kind === 'grant-extended') {
+      const { grantId } = change.extension;
+      extended.set(grantId, [...(extended.get(grantId) ?? []), change.extension]);
     } else if (!added.has(change.grant.grantId)) {
       added.set(change.grant.grantId, change.grant);
     }
   }
-  return { removed: [...removed], added: [...added.values()] };
+  return {
+    removed: [...removed],
+    added: [...added.values()],
+    extended: [...extended.values()].flat(),
+  };
 }

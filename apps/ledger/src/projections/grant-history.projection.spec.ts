@@ -5,9 +5,13 @@ import {
   aGrantExpired,
   aGrantIssued,
   aRequestDenied,
+  anActivatedOptOut,
+  anEvent,
+  minutesAfterBase,
 } from '../testing/ledger-event.builders';
 import {
   applyGrantHistoryChanges,
+  renewalApplies,
   GrantEnding,
   GrantHistoryChange,
   grantHistoryChanges,
@@ -37,6 +41,12 @@ function applyNet(state: GrantHistoryState, changes: GrantHistoryChange[]): Gran
   end(net.endedBeforeRecording);
   for (const grant of net.recorded) if (!next.has(grant.grantId)) next.set(grant.grantId, grant);
   end(net.endedAfterRecording);
+  const last = new Map<string, string>();
+  for (const extension of [...net.extended].sort((a, b) => a.seq - b.seq)) {
+    const grant = next.get(extension.grantId);
+    if (grant && renewalApplies(grant, extension)) last.set(grant.grantId, extension.endsAt);
+  }
+  for (const [grantId, endsAt] of last) next.set(grantId, { ...next.get(grantId)!, endsAt });
   return next;
 }
 
@@ -109,17 +119,85 @@ describe(grantHistoryChanges.name, () => {
   });
 });
 
+describe('grant history of opt-outs', () => {
+  const breakGlass = anActivatedOptOut();
+  const { optOutId } = breakGlass;
+  const access = {
+    optOutId,
+    kind: 'break-glass' as const,
+    subject: 'u-101',
+    resource: 'db:orders-prod',
+    role: 'db-admin',
+  };
+
+  it('records an activated opt-out with its kind, open until it ends', () => {
+    const state = replay(given(breakGlass.events));
+
+    expect(state.get(optOutId)).toMatchObject({
+      kind: 'break-glass',
+      requestId: optOutId,
+      automatic: true,
+      endedAt: null,
+    });
+  });
+
+  it('ends an opt-out when it expires, is revoked or lapses, and keeps its renewed end', () => {
+    const renewed = anEvent('OptOutRenewed', { ...access, endsAt: minutesAfterBase(300) });
+    const revoked = anEvent('OptOutRevoked', { ...access, revokedAt: minutesAfterBase(90) });
+    const lapsed = anEvent('OptOutLapsed', { ...access, lapsedAt: minutesAfterBase(95) });
+
+    const state = replay(given([...breakGlass.events, renewed, revoked, lapsed]));
+
+    expect(state.get(optOutId)).toMatchObject({
+      endsAt: minutesAfterBase(300),
+      endedAt: minutesAfterBase(90),
+      endedSeq: 4,
+    });
+  });
+
+  it('ignores a renewal after the opt-out ended', () => {
+    const expired = anEvent('OptOutExpired', { ...access, endedAt: minutesAfterBase(120) });
+    const renewed = anEvent('OptOutRenewed', { ...access, endsAt: minutesAfterBase(300) });
+
+    const state = replay(given([...breakGlass.events, expired, renewed]));
+
+    expect(state.get(optOutId)).toMatchObject({
+      endsAt: minutesAfterBase(120),
+      endedAt: minutesAfterBase(120),
+    });
+  });
+
+  it('gives the same state when the same entries are replayed twice over', () => {
+    const renewed = anEvent('OptOutRenewed', { ...access, endsAt: minutesAfterBase(300) });
+    const entries = given([...breakGlass.events, renewed, anEvent('OptOutExpired', access)]);
+
+    const once = replay(entries);
+
+    expect(replay(entries)).toEqual(once);
+    expect(replay(entries, once)).toEqual(once);
+    expect(replay([...entries, ...entries])).toEqual(once);
+  });
+});
+
 describe(netGrantHistoryChanges.name, () => {
   const issued = aGrantIssued();
   const end = (endedAt: string) => aGrantExpired({ grantId: issued.data.grantId, endedAt });
   const early = end('2026-12-03T10:30:00.000Z');
   const late = end('2026-12-03T11:30:00.000Z');
+  const renewal = (hours: number) =>
+    anEvent('OptOutRenewed', {
+      optOutId: issued.data.grantId,
+      endsAt: minutesAfterBase(120 + hours * 60),
+    });
   const cases: [string, DomainEvent[]][] = [
     ['issued', [issued]],
     ['issued then ended', [issued, early]],
     ['ended, issued, ended again', [early, issued, late]],
     ['ended twice', [early, late]],
     ['issued twice and ended', [issued, issued, late]],
+    ['issued, renewed twice, then ended', [issued, renewal(1), renewal(2), late]],
+    ['renewed, then issued', [renewal(1), issued]],
+    ['issued, ended, then renewed', [issued, early, renewal(1)]],
   ];
   const startingStates: [string, GrantHistoryState][] = [
     ['empty', EMPTY],

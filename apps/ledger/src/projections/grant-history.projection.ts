@@ -1,7 +1,16 @@
-import { CurrentGrant, issuedGrant } from './current-grants.projection';
+import {
+  activatedOptOut,
+  CurrentGrant,
+  GrantExtension,
+  issuedGrant,
+  renewalOf,
+} from './current-grants.projection';
 import { ProjectedEntry } from './projected-entry';
 
-/** Every grant ever issued, with when it really ended, to answer "who had access at T". */
+/**
+ * Every grant ever issued and every opt-out ever activated, with when it really ended, to answer
+ * "who had access at T".
+ */
 export interface GrantHistoryRecord extends CurrentGrant {
   endedAt: string | null;
   endedSeq: number | null;
@@ -15,7 +24,8 @@ export interface GrantEnding {
 
 export type GrantHistoryChange =
   | { kind: 'grant-recorded'; grant: GrantHistoryRecord }
-  | { kind: 'grant-ended'; ending: GrantEnding };
+  | { kind: 'grant-ended'; ending: GrantEnding }
+  | { kind: 'grant-extended'; extension: GrantExtension };
 
 export type GrantHistoryState = ReadonlyMap<string, GrantHistoryRecord>;
 
@@ -29,16 +39,37 @@ export function grantHistoryChanges(entry: ProjectedEntry): GrantHistoryChange[]
           grant: { ...issuedGrant(event.data, entry.seq), endedAt: null, endedSeq: null },
         },
       ];
-    case 'GrantExpired':
+    case 'OptOutActivated':
       return [
         {
-          kind: 'grant-ended',
-          ending: { grantId: event.data.grantId, endedAt: event.data.endedAt, endedSeq: entry.seq },
+          kind: 'grant-recorded',
+          grant: { ...activatedOptOut(event.data, entry.seq), endedAt: null, endedSeq: null },
         },
       ];
+    case 'OptOutRenewed':
+      return [{ kind: 'grant-extended', extension: renewalOf(event.data, entry.seq) }];
+    case 'GrantExpired':
+      return [ended(event.data.grantId, event.data.endedAt, entry.seq)];
+    case 'OptOutExpired':
+      return [ended(event.data.optOutId, event.data.endedAt, entry.seq)];
+    case 'OptOutRevoked':
+      return [ended(event.data.optOutId, event.data.revokedAt, entry.seq)];
+    case 'OptOutLapsed':
+      return [ended(event.data.optOutId, event.data.lapsedAt, entry.seq)];
     default:
       return [];
   }
+}
+
+function ended(grantId: string, endedAt: string, endedSeq: number): GrantHistoryChange {
+  return { kind: 'grant-ended', ending: { grantId, endedAt, endedSeq } };
+}
+
+/** A renewal counts for a grant recorded before it and not ended before it. */
+export function renewalApplies(grant: GrantHistoryRecord, extension: GrantExtension): boolean {
+  return (
+    grant.issuedSeq < extension.seq && (grant.endedSeq === null || grant.endedSeq > extension.seq)
+  );
 }
 
 // Limitation: a GrantExpired recorded before its GrantIssued leaves the grant open here. Both
@@ -57,6 +88,13 @@ export function applyGrantHistoryChanges(
       if (!next.has(change.grant.grantId)) next.set(change.grant.grantId, change.grant);
       continue;
     }
+    if (change.kind === 'grant-extended') {
+      const grant = next.get(change.extension.grantId);
+      if (grant && renewalApplies(grant, change.extension)) {
+        next.set(grant.grantId, { ...grant, endsAt: change.extension.endsAt });
+      }
+      continue;
+    }
     const grant = next.get(change.ending.grantId);
     if (grant && grant.endedAt === null) {
       next.set(grant.grantId, {
@@ -70,19 +108,26 @@ export function applyGrantHistoryChanges(
 }
 
 /**
- * The same effect as applying the changes one by one, as three set statements: end grants that
- * were recorded before this batch, record new grants, then end grants recorded in this batch.
- * Only the first ending of a grant can take effect, so later ones are left out.
+ * The same effect as applying the changes one by one, as four set statements: end grants that
+ * were recorded before this batch, record new grants, end grants recorded in this batch, then
+ * apply the renewals, each to the grant it `renewalApplies` to. Only the first ending of a grant can take
+ * effect, so later ones are left out.
  */
 export function netGrantHistoryChanges(changes: readonly GrantHistoryChange[]): {
   endedBeforeRecording: GrantEnding[];
   recorded: GrantHistoryRecord[];
   endedAfterRecording: GrantEnding[];
+  extended: GrantExtension[];
 } {
   const recorded = new Map<string, GrantHistoryRecord>();
   const endedBefore = new Map<string, GrantEnding>();
   const endedAfter = new Map<string, GrantEnding>();
+  const extended: GrantExtension[] = [];
   for (const change of changes) {
+    if (change.kind === 'grant-extended') {
+      extended.push(change.extension);
+      continue;
+    }
     if (change.kind === 'grant-recorded') {
       if (!recorded.has(change.grant.grantId)) recorded.set(change.grant.grantId, change.grant);
       continue;
@@ -95,5 +140,6 @@ export function netGrantHistoryChanges(changes: readonly GrantHistoryChange[]): 
     endedBeforeRecording: [...endedBefore.values()],
     recorded: [...recorded.values()],
     endedAfterRecording: [...endedAfter.values()],
+    extended,
   };
 }

@@ -2,12 +2,15 @@ import { Injectable } from '@nestjs/common';
 import {
   auditTrailChanges,
   AuditTrailRecord,
+  optOutsNeedingTargets,
+  OptOutTarget,
   requestsNeedingTargets,
   RequestTarget,
 } from './audit-trail.projection';
 import {
   CurrentGrant,
   currentGrantsChanges,
+  GrantExtension,
   netCurrentGrantsChanges,
 } from './current-grants.projection';
 import {
@@ -25,6 +28,7 @@ export const PROJECTION_TABLES = [
   'ledger.grant_history',
   'ledger.audit_trail',
   'ledger.request_targets',
+  'ledger.opt_out_targets',
 ] as const;
 
 /**
@@ -45,7 +49,9 @@ export class ProjectionApplier {
     db: Queryable,
     entries: readonly ProjectedEntry[],
   ): Promise<void> {
-    const { removed, added } = netCurrentGrantsChanges(entries.flatMap(currentGrantsChanges));
+    const { removed, added, extended } = netCurrentGrantsChanges(
+      entries.flatMap(currentGrantsChanges),
+    );
     if (removed.length > 0) {
       await db.query('DELETE FROM ledger.current_grants WHERE grant_id = ANY($1::uuid[])', [
         removed,
@@ -54,15 +60,48 @@ export class ProjectionApplier {
     if (added.length > 0) {
       await db.query(
         `INSERT INTO ledger.current_grants
-           (grant_id, request_id, subject, resource, role, starts_at, ends_at, approvers, automatic,
-            policy_id, issued_seq)
-         SELECT * FROM json_to_recordset($1::json) AS g(grant_id uuid, request_id uuid,
+           (grant_id, request_id, kind, subject, resource, role, starts_at, ends_at, approvers,
+            automatic, policy_id, issued_seq)
+         SELECT * FROM json_to_recordset($1::json) AS g(grant_id uuid, request_id uuid, kind text,
            subject text, resource text, role text, starts_at timestamptz, ends_at timestamptz,
            approvers text[], automatic boolean, policy_id text, issued_seq bigint)
          ON CONFLICT (grant_id) DO NOTHING`,
         [JSON.stringify(added.map(currentGrantRow))],
       );
     }
+    await this.extendGrants(db, 'ledger.current_grants', extended, 'TRUE');
+  }
+
+  /**
+   * Moves the end of each grant to its last renewal that applies to it: one issued before the
+   * renewal (and, in the history, not ended before it).
+   */
+  private async extendGrants(
+    db: Queryable,
+    table: 'ledger.current_grants' | 'ledger.grant_history',
+    extensions: readonly GrantExtension[],
+    stillOpen: string,
+  ): Promise<void> {
+    if (extensions.length === 0) return;
+    await db.query(
+      `UPDATE ${table} g SET ends_at = e.ends_at
+       FROM (
+         SELECT DISTINCT ON (x.grant_id) x.grant_id, x.ends_at
+         FROM json_to_recordset($1::json) AS x(grant_id uuid, ends_at timestamptz, seq bigint)
+         JOIN ${table} c ON c.grant_id = x.grant_id AND c.issued_seq < x.seq AND ${stillOpen}
+         ORDER BY x.grant_id, x.seq DESC
+       ) e
+       WHERE g.grant_id = e.grant_id`,
+      [
+        JSON.stringify(
+          extensions.map((extension) => ({
+            grant_id: extension.grantId,
+            ends_at: extension.endsAt,
+            seq: extension.seq,
+          })),
+        ),
+      ],
+    );
   }
 
   private async applyGrantHistory(
@@ -74,9 +113,9 @@ export class ProjectionApplier {
     if (net.recorded.length > 0) {
       await db.query(
         `INSERT INTO ledger.grant_history
-           (grant_id, request_id, subject, resource, role, starts_at, ends_at, ended_at, approvers,
-            automatic, policy_id, issued_seq, ended_seq)
-         SELECT * FROM json_to_recordset($1::json) AS g(grant_id uuid, request_id uuid,
+           (grant_id, request_id, kind, subject, resource, role, starts_at, ends_at, ended_at,
+            approvers, automatic, policy_id, issued_seq, ended_seq)
+         SELECT * FROM json_to_recordset($1::json) AS g(grant_id uuid, request_id uuid, kind text,
            subject text, resource text, role text, starts_at timestamptz, ends_at timestamptz,
            ended_at timestamptz, approvers text[], automatic boolean, policy_id text,
            issued_seq bigint, ended_seq bigint)
@@ -85,6 +124,12 @@ export class ProjectionApplier {
       );
     }
     await this.endGrants(db, net.endedAfterRecording);
+    await this.extendGrants(
+      db,
+      'ledger.grant_history',
+      net.extended,
+      '(c.ended_seq IS NULL OR c.ended_seq > x.seq)',
+    );
   }
 
   private async endGrants(db: Queryable, endings: readonly GrantEnding[]): Promise<void> {
@@ -106,12 +151,17 @@ export class ProjectionApplier {
   }
 
   private async applyAuditTrail(db: Queryable, entries: readonly ProjectedEntry[]): Promise<void> {
-    const known = await this.knownTargets(db, requestsNeedingTargets(entries));
+    const known = {
+      requests: await this.knownTargets(db, requestsNeedingTargets(entries)),
+      optOuts: await this.knownOptOuts(db, optOutsNeedingTargets(entries)),
+    };
     const changes = auditTrailChanges(entries, known);
     const targets: RequestTarget[] = [];
+    const optOuts: OptOutTarget[] = [];
     const records: AuditTrailRecord[] = [];
     for (const change of changes) {
       if (change.kind === 'target-noted') targets.push(change.target);
+      else if (change.kind === 'opt-out-noted') optOuts.push(change.target);
       else records.push(change.record);
     }
 
@@ -133,13 +183,32 @@ export class ProjectionApplier {
         ],
       );
     }
+    if (optOuts.length > 0) {
+      await db.query(
+        `INSERT INTO ledger.opt_out_targets (opt_out_id, kind, subject, resource, role)
+         SELECT * FROM json_to_recordset($1::json)
+           AS t(opt_out_id uuid, kind text, subject text, resource text, role text)
+         ON CONFLICT (opt_out_id) DO NOTHING`,
+        [
+          JSON.stringify(
+            optOuts.map((target) => ({
+              opt_out_id: target.optOutId,
+              kind: target.kind,
+              subject: target.subject,
+              resource: target.resource,
+              role: target.role,
+            })),
+          ),
+        ],
+      );
+    }
     await db.query(
       `INSERT INTO ledger.audit_trail
          (seq, event_id, event_type, occurred_at, recorded_at, actor, subject, resource, role,
-          request_id, grant_id, summary)
+          request_id, grant_id, opt_out_id, summary)
        SELECT * FROM json_to_recordset($1::json) AS a(seq bigint, event_id uuid, event_type text,
          occurred_at timestamptz, recorded_at timestamptz, actor text, subject text, resource text,
-         role text, request_id uuid, grant_id uuid, summary text)
+         role text, request_id uuid, grant_id uuid, opt_out_id uuid, summary text)
        ON CONFLICT (seq) DO NOTHING`,
       [JSON.stringify(records.map(auditTrailRow))],
     );
@@ -171,12 +240,47 @@ export class ProjectionApplier {
     }
     return known;
   }
+
+  /** Opt-out targets keyed by the ids as the events spell them; the database stores uuids. */
+  private async knownOptOuts(
+    db: Queryable,
+    optOutIds: readonly string[],
+  ): Promise<Map<string, OptOutTarget>> {
+    const known = new Map<string, OptOutTarget>();
+    if (optOutIds.length === 0) return known;
+    const rows = (await db.query(
+      `SELECT opt_out_id, kind, subject, resource, role FROM ledger.opt_out_targets
+       WHERE opt_out_id = ANY($1::uuid[])`,
+      [optOutIds],
+    )) as {
+      opt_out_id: string;
+      kind: OptOutTarget['kind'];
+      subject: string;
+      resource: string;
+      role: string;
+    }[];
+    const byId = new Map(rows.map((row) => [row.opt_out_id.toLowerCase(), row]));
+    for (const optOutId of optOutIds) {
+      const row = byId.get(optOutId.toLowerCase());
+      if (row) {
+        known.set(optOutId, {
+          optOutId,
+          kind: row.kind,
+          subject: row.subject,
+          resource: row.resource,
+          role: row.role,
+        });
+      }
+    }
+    return known;
+  }
 }
 
 function currentGrantRow(grant: CurrentGrant): Record<string, unknown> {
   return {
     grant_id: grant.grantId,
     request_id: grant.requestId,
+    kind: grant.kind,
     subject: grant.subject,
     resource: grant.resource,
     role: grant.role,
@@ -210,6 +314,7 @@ function auditTrailRow(record: AuditTrailRecord): Record<string, unknown> {
     role: record.role,
     request_id: record.requestId,
     grant_id: record.grantId,
+    opt_out_id: record.optOutId,
     summary: record.summary,
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainEvent } from '@app/contracts';
+import { AttributeValue, DomainEvent, EventEnvelope, OptOutKind } from '@app/contracts';
 import { eventBuilders, PayloadDefaults } from '@app/contracts/testing';
 
 // The shared event builders on the ledger tests' timeline, which counts minutes from BASE_TIME.
@@ -28,6 +28,11 @@ const LEDGER_DEFAULTS: PayloadDefaults = {
   RecordDeadLettered: { deadLetteredAt: minutesAfterBase(3) },
 };
 
+const builders = eventBuilders(LEDGER_DEFAULTS, { time: BASE_TIME });
+
+/** Any event on the ledger tests' timeline; opt-out events need their `optOutId` given. */
+export const anEvent = builders.anEvent;
+
 export const {
   anAccessRequested,
   anAccessRequestRefused,
@@ -41,7 +46,7 @@ export const {
   aGrantExpired,
   anAccessRevoked,
   aRecordDeadLettered,
-} = eventBuilders(LEDGER_DEFAULTS, { time: BASE_TIME });
+} = builders;
 
 export interface GrantedRequestOptions {
   requestId?: string;
@@ -99,4 +104,77 @@ export function aGrantedRequest(options: GrantedRequestOptions = {}): {
       ),
     ],
   };
+}
+
+export interface OptOutOptions {
+  optOutId?: string;
+  kind?: OptOutKind;
+  subject?: string;
+  groups?: string[];
+  attributes?: Record<string, AttributeValue>;
+  resource?: string;
+  role?: string;
+  /** Minutes after BASE_TIME at which it is requested and activated. */
+  startMinute?: number;
+  durationMinutes?: number;
+  maximumMinutes?: number | null;
+  approvers?: string[];
+}
+
+/** The events of an opt-out that was requested and activated at once (or once approved). */
+export function anActivatedOptOut(options: OptOutOptions = {}): {
+  optOutId: string;
+  requested: EventEnvelope<'OptOutRequested'>;
+  activated: EventEnvelope<'OptOutActivated'>;
+  events: DomainEvent[];
+} {
+  const optOutId = options.optOutId ?? randomUUID();
+  const kind = options.kind ?? 'break-glass';
+  const subject = options.subject ?? 'u-101';
+  const resource = options.resource ?? 'db:orders-prod';
+  const role = options.role ?? 'db-admin';
+  const start = options.startMinute ?? 0;
+  const minutes = options.durationMinutes ?? 120;
+  const maximum = options.maximumMinutes === undefined ? 240 : options.maximumMinutes;
+  const approvers = options.approvers ?? [];
+  const at = minutesAfterBase(start);
+  const requested = anEvent(
+    'OptOutRequested',
+    {
+      optOutId,
+      kind,
+      requester: {
+        id: subject,
+        groups: options.groups ?? ['sre'],
+        ...(options.attributes ? { attributes: options.attributes } : {}),
+      },
+      resource,
+      role,
+      duration: `PT${minutes}M`,
+      maximumDuration: maximum === null ? null : `PT${maximum}M`,
+      approval:
+        approvers.length > 0 ? { approverGroups: ['security-leads'], approvalsRequired: 1 } : null,
+      requestedAt: at,
+    },
+    { time: at },
+  );
+  const activated = anEvent(
+    'OptOutActivated',
+    {
+      optOutId,
+      kind,
+      subject,
+      resource,
+      role,
+      startsAt: at,
+      endsAt: minutesAfterBase(start + minutes),
+      duration: `PT${minutes}M`,
+      approvers,
+      reviewBy: kind === 'break-glass' ? minutesAfterBase(start + minutes + 2880) : null,
+      lapseAfterUnused: kind === 'standing-exception' ? 'P7D' : null,
+      activatedAt: at,
+    },
+    { time: at },
+  );
+  return { optOutId, requested, activated, events: [requested, activated] };
 }

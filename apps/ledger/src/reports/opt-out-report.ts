@@ -1,0 +1,340 @@
+import { AnomalyRule, OptOutKind, OptOutRefusalReason } from '@app/contracts';
+import { ProjectedEntry } from '../projections/projected-entry';
+
+export interface ReportPeriod {
+  from: string;
+  to: string;
+}
+
+export interface OptOutCounts {
+  requested: number;
+  refused: number;
+  activated: number;
+  renewed: number;
+  revoked: number;
+  expired: number;
+  lapsed: number;
+}
+
+export type OptOutEnd = 'expired' | 'revoked' | 'lapsed';
+
+export interface OptOutLife {
+  optOutId: string;
+  kind: OptOutKind | null;
+  subject: string | null;
+  resource: string | null;
+  role: string | null;
+  teams: string[];
+  requestedAt: string | null;
+  refusal: { reason: OptOutRefusalReason; rule: string } | null;
+  activatedAt: string | null;
+  endsAt: string | null;
+  renewals: number;
+  uses: number;
+  ended: { how: OptOutEnd; at: string } | null;
+  anomalies: AnomalyRule[];
+  /** Every event of it in the period, in ledger order. */
+  events: { seq: number; at: string; type: string }[];
+}
+
+export interface ReviewOverdue {
+  optOutId: string;
+  subject: string;
+  reviewBy: string;
+  /** When it was reviewed after all, within the period; null while still open at its end. */
+  reviewedAt: string | null;
+}
+
+export interface OptOutReport {
+  period: ReportPeriod;
+  entries: number;
+  totals: OptOutCounts;
+  byKind: Record<string, OptOutCounts>;
+  /** Counted for each group of the requester, as the request stated them. */
+  byTeam: Record<string, OptOutCounts>;
+  byResource: Record<string, OptOutCounts>;
+  refusalsByReason: Record<string, number>;
+  reviews: {
+    /** Overdue and still not done at the end of the period. */
+    openAtEnd: ReviewOverdue[];
+    /** Done after their deadline, within the period. */
+    doneLate: { optOutId: string; subject: string; reviewer: string; reviewedAt: string }[];
+  };
+  anomaliesByRule: Record<string, number>;
+  optOuts: OptOutLife[];
+}
+
+const noCounts = (): OptOutCounts => ({
+  requested: 0,
+  refused: 0,
+  activated: 0,
+  renewed: 0,
+  revoked: 0,
+  expired: 0,
+  lapsed: 0,
+});
+
+// Limitation: the report reads only the entries of the period, so an opt-out requested before it
+// is counted by team only when its request is in the period too, and is listed with what the
+// period shows of it.
+/** Folds the ledger entries of a period, in seq order, into the report of its opt-outs. */
+export function optOutReport(
+  period: ReportPeriod,
+  entries: readonly ProjectedEntry[],
+): OptOutReport {
+  const lives = new Map<string, OptOutLife>();
+  const totals = noCounts();
+  const byKind = new Map<string, OptOutCounts>();
+  const byTeam = new Map<string, OptOutCounts>();
+  const byResource = new Map<string, OptOutCounts>();
+  const refusals = new Map<string, number>();
+  const anomalies = new Map<string, number>();
+  const overdue = new Map<string, ReviewOverdue>();
+  const doneLate: OptOutReport['reviews']['doneLate'] = [];
+
+  const lifeOf = (optOutId: string): OptOutLife => {
+    let life = lives.get(optOutId);
+    if (!life) {
+      life = {
+        optOutId,
+        kind: null,
+        subject: null,
+        resource: null,
+        role: null,
+        teams: [],
+        requestedAt: null,
+        refusal: null,
+        activatedAt: null,
+        endsAt: null,
+        renewals: 0,
+        uses: 0,
+        ended: null,
+        anomalies: [],
+        events: [],
+      };
+      lives.set(optOutId, life);
+    }
+    return life;
+  };
+  const count = (life: OptOutLife, what: keyof OptOutCounts) => {
+    totals[what] += 1;
+    const buckets: [Map<string, OptOutCounts>, string | null][] = [
+      [byKind, life.kind],
+      [byResource, life.resource],
+      ...life.teams.map((team): [Map<string, OptOutCounts>, string] => [byTeam, team]),
+    ];
+    for (const [map, key] of buckets) {
+      if (key === null) continue;
+      const counts = map.get(key) ?? noCounts();
+      counts[what] += 1;
+      map.set(key, counts);
+    }
+  };
+  const access = (
+    life: OptOutLife,
+    data: { kind: OptOutKind; subject: string; resource: string; role: string },
+  ) => {
+    life.kind ??= data.kind;
+    life.subject ??= data.subject;
+    life.resource ??= data.resource;
+    life.role ??= data.role;
+  };
+  const end = (life: OptOutLife, how: OptOutEnd, at: string) => {
+    if (life.ended) return;
+    life.ended = { how, at };
+    count(life, how);
+  };
+
+  for (const { seq, event } of entries) {
+    if (event.type === 'AnomalyDetected') {
+      const { data } = event;
+      anomalies.set(data.rule, (anomalies.get(data.rule) ?? 0) + 1);
+      for (const id of data.relatedIds) lives.get(id)?.anomalies.push(data.rule);
+      continue;
+    }
+    if (!('optOutId' in event.data)) continue;
+    const life = lifeOf(event.data.optOutId);
+    life.events.push({ seq, at: event.time, type: event.type });
+
+    switch (event.type) {
+      case 'OptOutRequested': {
+        const { data } = event;
+        access(life, { ...data, subject: data.requester.id });
+        life.teams = [...data.requester.groups];
+        life.requestedAt = data.requestedAt;
+        count(life, 'requested');
+        break;
+      }
+      case 'OptOutRefused': {
+        const { data } = event;
+        access(life, { ...data, subject: data.requester.id });
+        life.refusal = { reason: data.reason, rule: data.rule };
+        refusals.set(data.reason, (refusals.get(data.reason) ?? 0) + 1);
+        count(life, 'refused');
+        break;
+      }
+      case 'OptOutActivated':
+        access(life, event.data);
+        life.activatedAt = event.data.activatedAt;
+        life.endsAt = event.data.endsAt;
+        count(life, 'activated');
+        break;
+      case 'OptOutRenewed':
+        access(life, event.data);
+        life.endsAt = event.data.endsAt;
+        life.renewals += 1;
+        count(life, 'renewed');
+        break;
+      case 'OptOutUsed':
+        life.uses += 1;
+        break;
+      case 'OptOutExpired':
+        access(life, event.data);
+        end(life, 'expired', event.data.endedAt);
+        break;
+      case 'OptOutRevoked':
+        access(life, event.data);
+        end(life, 'revoked', event.data.revokedAt);
+        break;
+      case 'OptOutLapsed':
+        access(life, event.data);
+        end(life, 'lapsed', event.data.lapsedAt);
+        break;
+      case 'BreakGlassReviewOverdue':
+        access(life, { ...event.data, kind: 'break-glass' });
+        overdue.set(event.data.optOutId, {
+          optOutId: event.data.optOutId,
+          subject: event.data.subject,
+          reviewBy: event.data.reviewBy,
+          reviewedAt: null,
+        });
+        break;
+      case 'BreakGlassReviewed': {
+        const { data } = event;
+        const open = overdue.get(data.optOutId);
+        if (open) open.reviewedAt = data.reviewedAt;
+        if (data.late) {
+          doneLate.push({
+            optOutId: data.optOutId,
+            subject: data.subject,
+            reviewer: data.reviewer,
+            reviewedAt: data.reviewedAt,
+          });
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  return {
+    period,
+    entries: entries.length,
+    totals,
+    byKind: Object.fromEntries(byKind),
+    byTeam: Object.fromEntries(byTeam),
+    byResource: Object.fromEntries(byResource),
+    refusalsByReason: Object.fromEntries(refusals),
+    reviews: {
+      openAtEnd: [...overdue.values()].filter((review) => review.reviewedAt === null),
+      doneLate,
+    },
+    anomaliesByRule: Object.fromEntries(anomalies),
+    optOuts: [...lives.values()],
+  };
+}
+
+const COUNT_COLUMNS: (keyof OptOutCounts)[] = [
+  'requested',
+  'refused',
+  'activated',
+  'renewed',
+  'revoked',
+  'expired',
+  'lapsed',
+];
+
+/** The report as Markdown, for people to read. */
+export function optOutReportText(report: OptOutReport): string {
+  const lines = [
+    `# Opt-outs from ${report.period.from} to ${report.period.to}`,
+    '',
+    `${report.optOuts.length} opt-out(s) in ${report.entries} ledger entries: ` +
+      COUNT_COLUMNS.map((column) => `${report.totals[column]} ${column}`).join(', ') +
+      '.',
+    '',
+    ...countsTable('By kind', 'kind', report.byKind),
+    ...countsTable('By team', 'team', report.byTeam),
+    ...countsTable('By resource', 'resource', report.byResource),
+    '## Refusals by reason',
+    '',
+    ...listOrNone(
+      Object.entries(report.refusalsByReason).map(([reason, count]) => `- ${reason}: ${count}`),
+    ),
+    '',
+    '## Overdue reviews',
+    '',
+    ...listOrNone([
+      ...report.reviews.openAtEnd.map(
+        (review) =>
+          `- still open: break-glass ${review.optOutId} of ${review.subject}, due ${review.reviewBy}`,
+      ),
+      ...report.reviews.doneLate.map(
+        (review) =>
+          `- done late: break-glass ${review.optOutId} of ${review.subject}, by ` +
+          `${review.reviewer} at ${review.reviewedAt}`,
+      ),
+    ]),
+    '',
+    '## Anomalies by rule',
+    '',
+    ...listOrNone(
+      Object.entries(report.anomaliesByRule).map(([rule, count]) => `- ${rule}: ${count}`),
+    ),
+    '',
+    '## Opt-outs',
+    '',
+    ...listOrNone(report.optOuts.map(lifeLine)),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function countsTable(title: string, label: string, rows: Record<string, OptOutCounts>): string[] {
+  const entries = Object.entries(rows);
+  if (entries.length === 0) return [`## ${title}`, '', 'none', ''];
+  return [
+    `## ${title}`,
+    '',
+    `| ${label} | ${COUNT_COLUMNS.join(' | ')} |`,
+    `| --- | ${COUNT_COLUMNS.map(() => '---:').join(' | ')} |`,
+    ...entries.map(
+      ([key, counts]) =>
+        `| ${key} | ${COUNT_COLUMNS.map((column) => counts[column]).join(' | ')} |`,
+    ),
+    '',
+  ];
+}
+
+function lifeLine(life: OptOutLife): string {
+  const who = life.subject
+    ? `${life.subject} (${life.role} on ${life.resource})`
+    : 'whose access the period does not say';
+  const steps = [
+    life.requestedAt && `requested ${life.requestedAt}`,
+    life.refusal && `refused (${life.refusal.reason}, rule ${life.refusal.rule})`,
+    life.activatedAt && `active ${life.activatedAt} until ${life.endsAt}`,
+    life.renewals > 0 && `renewed ${life.renewals} time(s)`,
+    `${life.uses} use(s) reported`,
+    life.ended
+      ? `${life.ended.how} ${life.ended.at}`
+      : life.activatedAt && 'not ended in the period',
+    life.anomalies.length > 0 && `anomalies: ${life.anomalies.join(', ')}`,
+  ].filter((step): step is string => typeof step === 'string' && step.length > 0);
+  return `- ${life.kind ?? 'opt-out'} ${life.optOutId} of ${who}: ${steps.join('; ')}`;
+}
+
+function listOrNone(lines: string[]): string[] {
+  return lines.length > 0 ? lines : ['none'];
+}

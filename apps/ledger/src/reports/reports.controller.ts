@@ -1,0 +1,43 @@
+import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Response } from 'express';
+import { JwtAuthGuard } from '@app/auth';
+import { ApiErrors, ZodPipe } from '@app/platform';
+import { ApiQueryFields } from '../http/api-query.decorator';
+import { LedgerReaderGuard } from '../http/ledger-reader.guard';
+import { OptOutReport, optOutReportText } from './opt-out-report';
+import { OptOutReportService } from './opt-out-report.service';
+import { OptOutReportQuery, OptOutReportQueryFields } from './reports.schemas';
+
+@ApiTags('reports')
+@ApiBearerAuth()
+@UseGuards(JwtAuthGuard, LedgerReaderGuard)
+@ApiErrors({
+  400: 'validation-failed, naming each bad query parameter',
+  401: 'unauthenticated: no valid bearer token',
+  403: 'not-a-ledger-reader: the caller is in none of LEDGER_READER_GROUPS',
+})
+@Controller('reports')
+export class ReportsController {
+  constructor(private readonly reports: OptOutReportService) {}
+
+  @Get('opt-outs')
+  @ApiOperation({
+    summary: 'The opt-outs of a period, from the ledger entries whose events happened in it',
+    description:
+      'Counts by kind, team and resource, refusals by reason, overdue reviews, anomalies by ' +
+      'rule and each opt-out with its life. `format=text` answers a Markdown summary.',
+  })
+  @ApiQueryFields(OptOutReportQueryFields)
+  @ApiProduces('application/json', 'text/markdown')
+  @ApiOkResponse({ description: 'the report, as JSON or as Markdown text' })
+  async optOuts(
+    @Query(new ZodPipe(OptOutReportQuery)) query: OptOutReportQuery,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<OptOutReport | string> {
+    const report = await this.reports.report({ from: query.from, to: query.to });
+    if (query.format === 'json') return report;
+    response.type('text/markdown; charset=utf-8');
+    return optOutReportText(report);
+  }
+}

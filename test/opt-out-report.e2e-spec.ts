@@ -1,0 +1,270 @@
+import { anEvent } from '@app/contracts/testing';
+import { ManualClock } from '@app/domain';
+import { callAs, users } from './support/http';
+import { anOptOut, at, publish, waitForDetection } from './support/ledger-opt-outs';
+import { TestStack } from './support/stack';
+import { withDatabase } from './support/test-namespace';
+import { tokenFor } from './support/tokens';
+import { waitFor } from './support/wait-for';
+
+const MONDAY_10 = '2026-12-07T10:00:00.000Z';
+const onCall = (id: string, groups: string[]) => ({ id, groups, attributes: { onCall: true } });
+
+function projectionSnapshot(databaseUrl: string) {
+  return withDatabase(databaseUrl, async (client) => {
+    const rows = async (sql: string) => (await client.query(sql)).rows;
+    return {
+      currentGrants: await rows('SELECT * FROM ledger.current_grants ORDER BY grant_id'),
+      grantHistory: await rows('SELECT * FROM ledger.grant_history ORDER BY grant_id'),
+      auditTrail: await rows('SELECT * FROM ledger.audit_trail ORDER BY seq'),
+      optOutTargets: await rows('SELECT * FROM ledger.opt_out_targets ORDER BY opt_out_id'),
+    };
+  });
+}
+
+describe('opt-outs in the ledger: grants, audit trail and the report', () => {
+  let stack: TestStack;
+  let ledger: string;
+
+  // u-101 breaks glass (still active); u-102's standing exception is used, renewed and revoked;
+  // u-103's request is refused; a review of u-101's earlier break-glass is overdue.
+  const active = anOptOut({
+    requester: onCall('u-101', ['sre']),
+    resource: 'db:orders-prod',
+    time: MONDAY_10,
+  });
+  const standing = anOptOut({
+    kind: 'standing-exception',
+    requester: onCall('u-102', ['dba']),
+    resource: 'db:orders-prod',
+    role: 'read-only',
+    time: at(MONDAY_10, 30),
+    approvers: ['u-900'],
+  });
+  const renewedEnd = at(MONDAY_10, 600);
+  const standingLater = [
+    anEvent(
+      'OptOutUsed',
+      { optOutId: standing.optOutId, reportedBy: 'u-102', usedAt: at(MONDAY_10, 35) },
+      { time: at(MONDAY_10, 35) },
+    ),
+    anEvent(
+      'OptOutRenewed',
+      {
+        ...standing.access,
+        renewedBy: 'u-102',
+        previousEndsAt: at(MONDAY_10, 90),
+        endsAt: renewedEnd,
+        duration: 'PT9H',
+        recertifyBy: null,
+        renewedAt: at(MONDAY_10, 60),
+      },
+      { time: at(MONDAY_10, 60) },
+    ),
+    anEvent(
+      'OptOutRevoked',
+      { ...standing.access, revokedBy: 'u-900', reason: 'done', revokedAt: at(MONDAY_10, 120) },
+      { time: at(MONDAY_10, 120) },
+    ),
+  ];
+  const refused = anEvent(
+    'OptOutRefused',
+    {
+      optOutId: '4c0f6b1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e',
+      kind: 'standing-exception',
+      requester: onCall('u-103', ['dba']),
+      resource: 'db:payments-prod',
+      role: 'read-only',
+      reason: 'forbidden-by-compliance-tag',
+      rule: 'compliance.pci',
+      refusedAt: at(MONDAY_10, 40),
+    },
+    { time: at(MONDAY_10, 40) },
+  );
+  const overdue = anEvent(
+    'BreakGlassReviewOverdue',
+    {
+      optOutId: active.optOutId,
+      subject: 'u-101',
+      resource: 'db:orders-prod',
+      role: 'db-admin',
+      incident: 'INC-1',
+      reviewBy: at(MONDAY_10, 150),
+      overdueAt: at(MONDAY_10, 150),
+    },
+    { time: at(MONDAY_10, 150) },
+  );
+  const events = [
+    active.requested,
+    active.activated,
+    standing.requested,
+    standing.activated,
+    ...standingLater,
+    refused,
+    overdue,
+  ];
+
+  beforeAll(async () => {
+    // Anomalies happen when they are detected: within the period reported on.
+    const clock = new ManualClock(new Date(at(MONDAY_10, 200)));
+    stack = await TestStack.start({ name: 'optoutreport', services: ['ledger'], clock });
+    ledger = stack.url('ledger');
+    await publish(stack, events);
+    await waitForDetection(stack, events.length);
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const waitForAnomalies = () =>
+    waitFor('the anomalies back in the ledger', async () => {
+      const result = await callAs(users.auditor, 'GET', `${ledger}/ledger/verify`);
+      return result.body.entries >= events.length + 2;
+    });
+
+  it('shows an active opt-out among the current grants, with its kind', async () => {
+    const result = await callAs(users.auditor, 'GET', `${ledger}/grants?resource=db:orders-prod`);
+
+    expect(result.status).toBe(200);
+    expect(result.body.grants).toEqual([
+      expect.objectContaining({
+        grantId: active.optOutId,
+        requestId: active.optOutId,
+        kind: 'break-glass',
+        subject: 'u-101',
+        automatic: true,
+      }),
+    ]);
+  });
+
+  it('answers who held access at an instant, with a renewed and revoked opt-out', async () => {
+    const during = await callAs(
+      users.auditor,
+      'GET',
+      `${ledger}/grants/at?resource=db:orders-prod&at=${at(MONDAY_10, 45)}`,
+    );
+
+    expect(during.body.grants).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          grantId: standing.optOutId,
+          kind: 'standing-exception',
+          approvers: ['u-900'],
+          endsAt: renewedEnd,
+          endedAt: at(MONDAY_10, 120),
+        }),
+        expect.objectContaining({ grantId: active.optOutId, endedAt: null }),
+      ]),
+    );
+  });
+
+  it('tells the story of an opt-out in the audit trail, by its opt-out id', async () => {
+    const result = await callAs(
+      users.auditor,
+      'GET',
+      `${ledger}/audit?optOutId=${standing.optOutId}`,
+    );
+
+    expect(result.status).toBe(200);
+    expect(result.body.records.map((record: { eventType: string }) => record.eventType)).toEqual([
+      'OptOutRequested',
+      'OptOutActivated',
+      'OptOutUsed',
+      'OptOutRenewed',
+      'OptOutRevoked',
+    ]);
+    expect(result.body.records[2]).toMatchObject({
+      actor: 'u-102',
+      subject: 'u-102',
+      resource: 'db:orders-prod',
+      role: 'read-only',
+      optOutId: standing.optOutId,
+      requestId: null,
+    });
+    expect(result.body.records[4].summary).toContain('u-900 revoked standing-exception opt-out');
+  });
+
+  it('reports the opt-outs of a period as JSON', async () => {
+    await waitForAnomalies();
+    const result = await callAs(
+      users.auditor,
+      'GET',
+      `${ledger}/reports/opt-outs?from=${at(MONDAY_10, -60)}&to=${at(MONDAY_10, 24 * 60)}`,
+    );
+
+    expect(result.status).toBe(200);
+    expect(result.body.totals).toMatchObject({
+      requested: 2,
+      refused: 1,
+      activated: 2,
+      renewed: 1,
+      revoked: 1,
+    });
+    expect(result.body.byKind['standing-exception']).toMatchObject({ activated: 1, refused: 1 });
+    expect(result.body.byTeam.dba).toMatchObject({ requested: 1, activated: 1 });
+    expect(result.body.refusalsByReason).toEqual({ 'forbidden-by-compliance-tag': 1 });
+    expect(result.body.reviews.openAtEnd).toEqual([
+      expect.objectContaining({ optOutId: active.optOutId, reviewedAt: null }),
+    ]);
+    expect(result.body.anomaliesByRule).toEqual({ 'first-access-to-resource': 2 });
+    expect(result.body.optOuts).toHaveLength(3);
+  });
+
+  it('reports a shorter period from its own entries only', async () => {
+    const result = await callAs(
+      users.auditor,
+      'GET',
+      `${ledger}/reports/opt-outs?from=${at(MONDAY_10, 50)}&to=${at(MONDAY_10, 130)}`,
+    );
+
+    expect(result.body.totals).toMatchObject({ requested: 0, renewed: 1, revoked: 1 });
+  });
+
+  it('reports the period as readable text', async () => {
+    const response = await fetch(
+      `${ledger}/reports/opt-outs?from=${at(MONDAY_10, -60)}&to=${at(MONDAY_10, 24 * 60)}&format=text`,
+      {
+        headers: {
+          authorization: `Bearer ${await tokenFor(users.auditor.id, users.auditor.groups)}`,
+        },
+      },
+    );
+    const text = await response.text();
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/markdown');
+    expect(text).toContain(`# Opt-outs from ${at(MONDAY_10, -60)}`);
+    expect(text).toContain('- forbidden-by-compliance-tag: 1');
+    expect(text).toContain(`- still open: break-glass ${active.optOutId} of u-101`);
+    expect(text).toContain('- first-access-to-resource: 2');
+  });
+
+  it('refuses a period that ends before it starts, and callers outside the reader groups', async () => {
+    const backwards = await callAs(
+      users.auditor,
+      'GET',
+      `${ledger}/reports/opt-outs?from=${MONDAY_10}&to=${at(MONDAY_10, -60)}`,
+    );
+    const outsider = await callAs(
+      users.engineer,
+      'GET',
+      `${ledger}/reports/opt-outs?from=${MONDAY_10}&to=${at(MONDAY_10, 60)}`,
+    );
+
+    expect(backwards.status).toBe(400);
+    expect(backwards.body.problems).toEqual([expect.objectContaining({ field: 'to' })]);
+    expect(outsider.status).toBe(403);
+  });
+
+  it('rebuilds the projections, opt-outs included, to exactly the same state', async () => {
+    await waitForAnomalies();
+    const before = await projectionSnapshot(stack.namespace.databaseUrl);
+
+    const rebuilt = await callAs(users.auditor, 'POST', `${ledger}/ledger/projections/rebuild`);
+
+    expect(rebuilt.status).toBe(200);
+    expect(await projectionSnapshot(stack.namespace.databaseUrl)).toEqual(before);
+    expect(before.optOutTargets).toHaveLength(3);
+  });
+});
