@@ -1,12 +1,15 @@
 /**
  * Walks one access request through its whole life against the running stack and prints what
- * happens: domain events, webhook notifications, ledger entries and audit records.
+ * happens: domain events, webhook notifications, ledger entries and audit records. Then an on-call
+ * engineer breaks glass, and it prints the notice the security leads receive (chat and e-mail),
+ * the revocation and the post-incident review.
  */
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
+import { SMTPServer } from 'smtp-server';
 import { mintDevelopmentToken } from '@app/auth';
-import { topicName } from '@app/contracts';
+import { Principal, topicName } from '@app/contracts';
 
 const env = {
   brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
@@ -25,11 +28,16 @@ const urls = {
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const time = () => new Date().toISOString().slice(11, 23);
 
-async function token(subject: string, groups: string[]): Promise<string> {
+async function token(
+  subject: string,
+  groups: string[],
+  attributes?: Principal['attributes'],
+): Promise<string> {
   return mintDevelopmentToken({
     secret: env.secret,
     subject,
     groups,
+    attributes,
     issuer: env.issuer,
     audience: env.audience,
     expiresIn: '1h',
@@ -49,12 +57,33 @@ async function call(method: string, url: string, bearer: string, body?: unknown)
 }
 
 let demoRequestId = '';
+let demoOptOutId = '';
+
+interface ChatMessage {
+  text: string;
+  blocks?: { text?: { text?: string } }[];
+}
+
+/** Prints a chat notice about this run's break-glass as a chat tool would show it. */
+function showChatNotice(message: ChatMessage): void {
+  const body = (message.blocks ?? []).map((block) => block.text?.text ?? '').join('\n');
+  if (!demoOptOutId || !body.includes(demoOptOutId)) return;
+  out(`${time()}  chat         ${message.text}`);
+  // The activation's notice in full; the others by their first line.
+  if (!message.text.includes('OptOutActivated')) return;
+  for (const line of body.split('\n')) out(`               ${line}`);
+}
 
 function startWebhookReceiver(): Promise<() => void> {
   const server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     request.on('end', () => {
+      if (request.url === '/chat') {
+        showChatNotice(JSON.parse(body) as ChatMessage);
+        response.writeHead(200).end();
+        return;
+      }
       const parsed = JSON.parse(body) as {
         eventType?: string;
         summary?: string;
@@ -73,12 +102,39 @@ function startWebhookReceiver(): Promise<() => void> {
   });
 }
 
+/** An inbox on 127.0.0.1:2525 (SMTP_URL of the stack) that prints the subject of this run's mail. */
+function startMailInbox(): Promise<() => void> {
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    onData: (stream, session, callback) => {
+      let raw = '';
+      stream.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
+      stream.on('end', () => {
+        const subject = /^Subject: (.*)$/m.exec(raw)?.[1] ?? '';
+        const to = session.envelope.rcptTo.map((recipient) => recipient.address).join(', ');
+        // Soft line breaks of quoted-printable bodies would hide the id otherwise.
+        if (demoOptOutId && raw.replace(/=\r\n/g, '').includes(demoOptOutId)) {
+          out(`${time()}  e-mail       to ${to}: ${subject}`);
+        }
+        callback();
+      });
+    },
+  });
+  return new Promise((resolve) => {
+    server.server.once('error', () => resolve(() => undefined)); // port taken: run without it
+    server.listen(2525, '127.0.0.1', () => resolve(() => server.close()));
+  });
+}
+
 async function main(): Promise<void> {
   if (env.secret.length < 32) throw new Error('JWT_SECRET is not set; run through npm run demo');
   const requester = await token('u-101', ['engineering']);
   const approver = await token('u-202', ['dba']);
   const auditor = await token('u-190', ['security-leads']);
   const stopReceiver = await startWebhookReceiver();
+  const stopInbox = await startMailInbox();
 
   const kafka = new Kafka({
     clientId: 'jit-demo',
@@ -100,10 +156,10 @@ async function main(): Promise<void> {
     eachMessage: async ({ topic, message }) => {
       const record = JSON.parse(message.value?.toString('utf8') ?? '{}') as Record<string, any>;
       if (topic === accessTopic) {
-        if (record.partitionKey !== requestId) return;
+        if (record.partitionKey !== requestId && record.partitionKey !== demoOptOutId) return;
         out(`${time()}  event        ${record.type} from ${record.source}`);
         seen.add(record.type);
-      } else if (record.partitionKey === requestId) {
+      } else if (record.partitionKey === requestId && requestId !== '') {
         seen.add(`audit:${record.eventType}`);
         out(
           `${time()}  audit #${record.seq}  ${record.eventType}  hash ${String(record.hash).slice(0, 16)}…  prev ${String(record.prevHash).slice(0, 16)}…`,
@@ -164,11 +220,52 @@ async function main(): Promise<void> {
   for (const record of trail.records as { seq: number; eventType: string; summary: string }[]) {
     out(`               #${record.seq} ${record.eventType}: ${record.summary}`);
   }
+
+  await breakGlass(auditor, seen);
+
   const verified = await call('GET', `${urls.ledger}/ledger/verify`, auditor);
   out(`${time()}  hash chain   ${JSON.stringify(verified)}`);
 
   await consumer.disconnect();
   stopReceiver();
+  stopInbox();
+}
+
+/**
+ * An on-call SRE breaks glass during an incident: active at once, no approval. The security
+ * leads are told at once; one of them revokes it when the incident is over and reviews it.
+ */
+async function breakGlass(lead: string, seen: Set<string>): Promise<void> {
+  const sre = await token('u-401', ['sre'], { onCall: true, training: ['break-glass-2026'] });
+  out(`\nu-401 (sre, on call) breaks glass: db-admin on db:orders-prod for PT30M, INC-4830`);
+  const activated = await call('POST', `${urls.approvals}/opt-outs/break-glass`, sre, {
+    resource: 'db:orders-prod',
+    role: 'db-admin',
+    duration: 'PT30M',
+    justification: 'Checkout is failing: the orders_2026_11 index is corrupted',
+    incident: 'INC-4830',
+  });
+  demoOptOutId = String(activated.optOutId);
+  const window = activated.window as { startsAt: string; endsAt: string };
+  out(`${time()}  break-glass  ${demoOptOutId} is ${activated.status} until ${window.endsAt}`);
+  out(`${time()}  review       due by ${String(activated.reviewBy)}`);
+
+  await waitFor(async () => (seen.has('OptOutActivated') ? true : undefined));
+  // The notice to the security leads arrives on the demo's chat and mail receivers above.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+
+  out(`${time()}  u-190 (security lead) revokes it: the incident is over`);
+  await call('POST', `${urls.approvals}/opt-outs/${demoOptOutId}/revoke`, lead, {
+    reason: 'INC-4830 resolved',
+  });
+  await waitFor(async () => (seen.has('OptOutRevoked') ? true : undefined));
+  out(`${time()}  u-190 completes the post-incident review`);
+  await call('POST', `${urls.approvals}/opt-outs/${demoOptOutId}/review`, lead, {
+    outcome: 'justified',
+    notes: 'Index rebuilt under INC-4830; access used only for the rebuild',
+  });
+  await waitFor(async () => (seen.has('BreakGlassReviewed') ? true : undefined));
+  await new Promise((resolve) => setTimeout(resolve, 1500));
 }
 
 async function listsGrant(auditor: string, grantId: string): Promise<boolean> {

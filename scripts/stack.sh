@@ -32,6 +32,8 @@ load_env() {
   export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/jit_access}"
   export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:9092}"
   export POLICY_FILE="${POLICY_FILE:-$root/config/access-policies.yaml}"
+  export NOTIFICATION_ROUTING_FILE="${NOTIFICATION_ROUTING_FILE:-$root/config/notification-routing.yaml}"
+  export SMTP_URL="${SMTP_URL:-smtp://127.0.0.1:2525}"
   export LOG_LEVEL="${LOG_LEVEL:-info}"
 }
 
