@@ -128,7 +128,7 @@ describe(buildNoticeContent.name, () => {
       `https://approvals.example.test/opt-outs/${optOutId}/revoke`,
     );
     expect(content.links['optOut']).toMatchObject({ method: 'GET', path: `/opt-outs/${optOutId}` });
-    expect(content.links['audit']?.url).toBe(`/audit?requestId=${optOutId}`);
+    expect(content.links['audit']?.url).toBe(`/audit?optOutId=${optOutId}`);
   });
 
   it('offers no review link for a standing exception', () => {

@@ -324,7 +324,7 @@ function optOutLinks(
   links['audit'] = noticeLink(
     'ledger',
     'GET',
-    `/audit?requestId=${encodeURIComponent(optOutId)}`,
+    `/audit?optOutId=${encodeURIComponent(optOutId)}`,
     baseUrls,
   );
   return links;
