@@ -33,7 +33,7 @@ const program = new Command()
     {} as Record<string, AttributeValue>,
   )
   .option('--expires-in <duration>', 'lifetime as an ISO-8601 duration', 'PT8H')
-  .option('--secret <key>', 'signing key (default: JWT_SECRET)', process.env.JWT_SECRET)
+  .option('--secret <key>', 'signing key (default: JWT_SECRET)')
   .option(
     '--issuer <iss>',
     'issuer (default: JWT_ISSUER)',
@@ -56,15 +56,17 @@ async function main(): Promise<void> {
     issuer: string;
     audience: string;
   }>();
-  if (!options.secret || options.secret.length < 32) {
-    program.error(
+  // Read here rather than as the option's default, which --help would print.
+  const secret = options.secret ?? process.env.JWT_SECRET;
+  if (!secret || secret.length < 32) {
+    return program.error(
       'set JWT_SECRET (the stack writes it to .cache/dev.env: source .cache/dev.env) or pass --secret',
     );
   }
   const lifetime = parseDuration(options.expiresIn);
   if (!lifetime.ok) return program.error(`--expires-in: ${lifetime.error.message}`);
   const token = await mintDevelopmentToken({
-    secret: options.secret!,
+    secret,
     subject: options.sub,
     groups: options.groups
       .split(',')
