@@ -6,6 +6,7 @@ export * from './http/domain-error.filter';
 export * from './http/zod-body.pipe';
 export * from './http/json-only.middleware';
 export * from './http/api-errors.decorator';
+export * from './http/api-query.decorator';
 export * from './http/openapi';
 export * from './http/create-http-app';
 export * from './health/health.controller';

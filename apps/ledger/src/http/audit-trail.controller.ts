@@ -1,8 +1,7 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { JwtAuthGuard } from '@app/auth';
-import { ApiErrors, openApiSchema, ZodPipe } from '@app/platform';
-import { ApiQueryFields } from './api-query.decorator';
+import { ApiErrors, ApiQueryFields, openApiSchema, ZodPipe } from '@app/platform';
 import { AuditTrailQuery, AuditTrailResponse } from './ledger-api.schemas';
 import { LedgerQueryService } from './ledger-query.service';
 import { LedgerReaderGuard } from './ledger-reader.guard';

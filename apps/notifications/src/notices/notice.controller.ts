@@ -1,15 +1,8 @@
 import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiOperation,
-  ApiParam,
-  ApiQuery,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, JwtAuthGuard } from '@app/auth';
 import { Principal } from '@app/contracts';
-import { ApiErrors, openApiSchema, ZodPipe } from '@app/platform';
+import { ApiErrors, ApiQueryFields, openApiSchema, ZodPipe } from '@app/platform';
 import { NoticeIdParams, NoticeListView, NoticeQuery } from './notice.schemas';
 import { NoticeService } from './notice.service';
 
@@ -28,7 +21,7 @@ export class NoticeController {
   @ApiOperation({
     summary: 'Lists the opt-out notices of an event, each with its deliveries and state',
   })
-  @ApiQuery({ name: 'eventId', required: true, description: 'the event the notices are about' })
+  @ApiQueryFields(NoticeQuery)
   @ApiResponse(listResponse)
   @ApiErrors({ 400: 'validation-failed: eventId is missing or not a UUID' })
   list(@Query(new ZodPipe(NoticeQuery)) query: NoticeQuery): Promise<NoticeListView> {

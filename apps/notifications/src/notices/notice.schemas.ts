@@ -3,7 +3,11 @@ import { Instant, NoticeSeverity } from '@app/contracts';
 import { DeliveryView } from '../deliveries/delivery.schemas';
 import { NoticeRecord } from './notice.repository';
 
-export const NoticeQuery = z.object({ eventId: z.uuid('must be an event id (a UUID)') }).strict();
+export const NoticeQuery = z
+  .object({
+    eventId: z.uuid('must be an event id (a UUID)').describe('the event the notices are about'),
+  })
+  .strict();
 export type NoticeQuery = z.infer<typeof NoticeQuery>;
 
 export const NoticeIdParams = z.object({ id: z.uuid('must be a notice id (a UUID)') });

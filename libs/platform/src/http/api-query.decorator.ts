@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
 import { z } from 'zod';
-import { openApiSchema } from '@app/platform';
+import { openApiSchema } from './openapi';
 
 /** Documents each field of a query schema as a query parameter, from the schema that validates it. */
 export function ApiQueryFields(schema: z.ZodObject): MethodDecorator {
