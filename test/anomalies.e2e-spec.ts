@@ -1,14 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { DomainEvent, Principal } from '@app/contracts';
 import { aGrantIssued, anEvent } from '@app/contracts/testing';
+import { AnomalyEvent, recordedAnomalies, waitForDetection } from './support/ledger-queries';
 import {
-  anApprovedRequest,
-  AnomalyEvent,
   anOptOut,
   at,
-  publish,
-  recordedAnomalies,
-  waitForDetection,
-} from './support/ledger-opt-outs';
+  optOutExpired,
+  optOutLapsed,
+  optOutUsed,
+  publishAccessEvents,
+} from './support/opt-out-events';
 import { TestStack } from './support/stack';
 import { withDatabase } from './support/test-namespace';
 import { sleep, waitFor } from './support/wait-for';
@@ -23,6 +24,37 @@ const person = (id: string, onCall = true): Principal => ({
   groups: [`${id}-team`],
   attributes: { onCall },
 });
+
+/** A request that asked for approval at `time` and was approved `afterSeconds` later. */
+function anApprovedRequest(spec: {
+  requester: Principal;
+  approver: string;
+  resource: string;
+  time: string;
+  afterSeconds: number;
+  justification?: string;
+}): { requestId: string; events: DomainEvent[] } {
+  const requestId = randomUUID();
+  const target = { requestId, requester: spec.requester, resource: spec.resource };
+  const justification = spec.justification ?? 'Rebuild the corrupted index';
+  const approvedAt = new Date(Date.parse(spec.time) + spec.afterSeconds * 1000).toISOString();
+  return {
+    requestId,
+    events: [
+      anEvent(
+        'AccessRequested',
+        { ...target, justification, submittedAt: spec.time },
+        { time: spec.time },
+      ),
+      anEvent('ApprovalRequested', { ...target, justification }, { time: spec.time }),
+      anEvent(
+        'ApprovalRecorded',
+        { requestId, approver: spec.approver, recordedAt: approvedAt },
+        { time: approvedAt },
+      ),
+    ],
+  };
+}
 
 async function waitForEntries(stack: TestStack, events: readonly DomainEvent[]): Promise<void> {
   const ids = events.map((event) => event.id);
@@ -44,7 +76,7 @@ async function waitForEntries(stack: TestStack, events: readonly DomainEvent[]):
 /** Publishes each step once the ledger holds the steps before, so the ledger keeps their order. */
 async function publishInOrder(stack: TestStack, steps: DomainEvent[][]): Promise<void> {
   for (const step of steps) {
-    await publish(stack, step);
+    await publishAccessEvents(stack, step);
     await waitForEntries(stack, step);
   }
 }
@@ -86,17 +118,10 @@ describe('anomaly detection in the ledger', () => {
     time: MONDAY_10,
     approvers: ['u-lead'],
   });
-  const idleLapsed = anEvent(
-    'OptOutLapsed',
-    {
-      ...idle.access,
-      uses: 0,
-      lastUsedAt: null,
-      unusedFor: 'P7D',
-      lapsedAt: at(MONDAY_10, 7 * DAY),
-    },
-    { time: at(MONDAY_10, 7 * DAY) },
-  );
+  const idleLapsed = optOutLapsed(idle.activated, at(MONDAY_10, 7 * DAY), {
+    uses: 0,
+    lastUsedAt: null,
+  });
   const mutualFirst = anApprovedRequest({
     requester: person('u-ann'),
     approver: 'u-bob',
@@ -139,16 +164,10 @@ describe('anomaly detection in the ledger', () => {
     time: at(MONDAY_10, 60),
     approvers: ['u-lead'],
   });
-  const calmUsed = anEvent(
-    'OptOutUsed',
-    { optOutId: calmStanding.optOutId, reportedBy: 'u-calm', usedAt: at(MONDAY_10, 120) },
-    { time: at(MONDAY_10, 120) },
-  );
-  const calmExpired = anEvent(
-    'OptOutExpired',
-    { ...calmStanding.access, endedAt: at(MONDAY_10, 120), coveringGrantIds: [] },
-    { time: at(MONDAY_10, 120) },
-  );
+  const calmUsed = optOutUsed(calmStanding.activated, at(MONDAY_10, 120), {
+    reportedBy: 'u-calm',
+  });
+  const calmExpired = optOutExpired(calmStanding.activated, at(MONDAY_10, 120));
   const calmApproved = anApprovedRequest({
     requester: calm,
     approver: 'u-calm-lead',
@@ -291,7 +310,7 @@ describe('anomaly detection in the ledger', () => {
 
     await stack.stopService('ledger');
     await stack.startService('ledger');
-    await publish(stack, published);
+    await publishAccessEvents(stack, published);
     const entries = await withDatabase(stack.namespace.databaseUrl, async (client) => {
       const { rows } = await client.query<{ count: string }>(
         'SELECT count(*) AS count FROM ledger.ledger_entries',

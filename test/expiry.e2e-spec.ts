@@ -7,6 +7,7 @@ import { approvalRequested, asRecord, grantIssued, requestApproved } from './sup
 import { callAs, users } from './support/http';
 import { RunningService, startService } from './support/service-app';
 import { createTestNamespace, testBrokers, withDatabase } from './support/test-namespace';
+import { nextDay } from './support/timeline';
 import { testAuth } from './support/tokens';
 import { TopicProbe } from './support/topic-probe';
 import { sleep, waitFor } from './support/wait-for';
@@ -110,16 +111,11 @@ describe(ExpiryModule.name, () => {
       )
     )[0]?.status;
 
-  /** Instants on the day after the clock's current day, so each test has a fresh timeline. */
-  const nextDay = () => {
-    const day = new Date(clock.now().getTime() + 24 * 3600_000).toISOString().slice(0, 10);
-    return (time: string) => `${day}T${time}:00.000Z`;
-  };
   let subjects = 100;
   const aSubject = () => `u-${(subjects += 1)}`;
 
   it('keeps access at 11:00 while an overlapping grant covers it and revokes it once at 12:00', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const subject = aSubject();
     const g1 = grantIssued({ subject, startsAt: at('10:00'), endsAt: at('11:00') });
     const g2 = grantIssued({ subject, startsAt: at('10:50'), endsAt: at('12:00') });
@@ -158,7 +154,7 @@ describe(ExpiryModule.name, () => {
   });
 
   it('leaves no gap when the next grant starts exactly as the first one ends', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const subject = aSubject();
     const g1 = grantIssued({ subject, startsAt: at('10:00'), endsAt: at('11:00') });
     const g2 = grantIssued({ subject, startsAt: at('11:00'), endsAt: at('12:00') });
@@ -180,7 +176,7 @@ describe(ExpiryModule.name, () => {
   });
 
   it('revokes once when two grants end at the same instant, and ignores a redelivered grant', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const subject = aSubject();
     const g1 = grantIssued({ subject, startsAt: at('10:00'), endsAt: at('11:00') });
     const g2 = grantIssued({ subject, startsAt: at('10:30'), endsAt: at('11:00') });
@@ -197,7 +193,7 @@ describe(ExpiryModule.name, () => {
   });
 
   it('fires a pending request deadline once and cancels the deadline of a resolved request', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const pending = approvalRequested(at('10:00'));
     const resolved = approvalRequested(at('10:00'));
     await publish(pending, resolved, requestApproved(resolved, at('09:30')));
@@ -227,7 +223,7 @@ describe(ExpiryModule.name, () => {
   });
 
   it('reports the schedule to an authenticated caller only', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const summaryNow = () => callAs(users.auditor, 'GET', `${service!.url}/schedule/summary`);
     const before = await summaryNow();
     const grant = grantIssued({ subject: aSubject(), startsAt: at('10:00'), endsAt: at('11:00') });
@@ -266,7 +262,7 @@ describe(ExpiryModule.name, () => {
   });
 
   it('counts the end of a grant that is no longer active as done, emitting nothing', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const grant = grantIssued({ subject: aSubject(), startsAt: at('10:00'), endsAt: at('11:00') });
     await publish(grant);
     await waitForGrants([grant]);
@@ -286,7 +282,7 @@ describe(ExpiryModule.name, () => {
   });
 
   it('splits a backlog between two instances, ending each grant and revoking each access once', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const chain = (key: number) =>
       Array.from({ length: 5 }, (_, link) =>
         grantIssued({
@@ -326,7 +322,7 @@ describe(ExpiryModule.name, () => {
   });
 
   it('expires each grant that came due while it was down exactly once, staying responsive', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const backlog = Array.from({ length: BACKLOG_SIZE }, (_, index) =>
       grantIssued({
         subject: `u-${101 + (index % 99)}`,

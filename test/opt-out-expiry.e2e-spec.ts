@@ -13,6 +13,7 @@ import {
 } from './support/opt-out-events';
 import { TestStack } from './support/stack';
 import { withDatabase } from './support/test-namespace';
+import { nextDay } from './support/timeline';
 import { sleep, waitFor } from './support/wait-for';
 
 type Envelope = EventEnvelope & { data: Record<string, any> };
@@ -38,7 +39,7 @@ describe('opt-outs in the expiry schedule', () => {
     await stack?.close();
   });
 
-  const publish = (...events: EventEnvelope[]) => publishAccessEvents(stack, ...events);
+  const publish = (...events: EventEnvelope[]) => publishAccessEvents(stack, events);
 
   const fromExpiry = (type: string, predicate: (event: Envelope) => boolean) => (json: Envelope) =>
     json.type === type && json.source === 'expiry' && predicate(json);
@@ -93,17 +94,12 @@ describe('opt-outs in the expiry schedule', () => {
       return statuses.every((status) => status === 'active');
     });
 
-  /** Instants on the day after the clock's current day, so each test has a fresh timeline. */
-  const nextDay = () => {
-    const day = new Date(clock.now().getTime() + 24 * 3600_000).toISOString().slice(0, 10);
-    return (time: string) => `${day}T${time}:00.000Z`;
-  };
   let subjects = 300;
   const aSubject = () => `u-${(subjects += 1)}`;
   const advanceTo = (instant: string) => clock.set(new Date(instant));
 
   it('expires a break-glass at its end and revokes its access once', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const subject = aSubject();
     const optOut = optOutActivated({
       kind: 'break-glass',
@@ -149,7 +145,7 @@ describe('opt-outs in the expiry schedule', () => {
   });
 
   it('moves the end of a renewed standing exception, with nothing at the old end', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const subject = aSubject();
     const optOut = optOutActivated({
       kind: 'standing-exception',
@@ -182,7 +178,7 @@ describe('opt-outs in the expiry schedule', () => {
     ['revoked', optOutRevoked],
     ['lapsed', optOutLapsed],
   ] as const)('revokes the access at once when an opt-out is %s', async (reason, end) => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const subject = aSubject();
     const optOut = optOutActivated({
       kind: 'standing-exception',
@@ -224,7 +220,7 @@ describe('opt-outs in the expiry schedule', () => {
   });
 
   it('keeps the review of a revoked break-glass', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const optOut = optOutActivated({
       kind: 'break-glass',
       subject: aSubject(),
@@ -248,7 +244,7 @@ describe('opt-outs in the expiry schedule', () => {
   });
 
   it('revokes once, when the last of a JIT grant and the opt-out it covers ends', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const subject = aSubject();
     const access = { subject, resource: 'db:orders-prod', role: 'db-admin' };
     const grant = grantIssued({ ...access, startsAt: at('10:00'), endsAt: at('11:00') });
@@ -279,7 +275,7 @@ describe('opt-outs in the expiry schedule', () => {
   });
 
   it('leaves the access to a covering JIT grant when an opt-out ends, early or on time', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const subject = aSubject();
     const access = { subject, resource: 'db:orders-prod', role: 'read-only' };
     const grant = grantIssued({ ...access, startsAt: at('10:30'), endsAt: at('12:00') });
@@ -319,7 +315,7 @@ describe('opt-outs in the expiry schedule', () => {
   });
 
   it('tells when the review, unused-lapse and recertification deadlines pass', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const breakGlass = optOutActivated({
       kind: 'break-glass',
       subject: aSubject(),
@@ -373,7 +369,7 @@ describe('opt-outs in the expiry schedule', () => {
   });
 
   it('schedules a fired recertification again at the recertifyBy of a renewal', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const legacy = optOutActivated({
       kind: 'legacy-exemption',
       subject: aSubject(),
@@ -411,7 +407,7 @@ describe('opt-outs in the expiry schedule', () => {
   });
 
   it('moves the unused lapse of a standing exception when it is used', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const standing = optOutActivated({
       kind: 'standing-exception',
       subject: aSubject(),
@@ -442,7 +438,7 @@ describe('opt-outs in the expiry schedule', () => {
   });
 
   it('cancels the review deadline once the break-glass is reviewed', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const breakGlass = optOutActivated({
       kind: 'break-glass',
       subject: aSubject(),
@@ -461,7 +457,7 @@ describe('opt-outs in the expiry schedule', () => {
   });
 
   it('counts the opt-out deadlines in the schedule summary', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const summaryNow = () =>
       callAs(users.auditor, 'GET', `${stack.url('expiry')}/schedule/summary`);
     const before = await summaryNow();
@@ -490,7 +486,7 @@ describe('opt-outs in the expiry schedule', () => {
   });
 
   it('splits opt-outs between two instances, revoking each access once while revocations race ends', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const keys = Array.from({ length: 40 }, (_, index) => {
       const access = { subject: aSubject(), resource: `db:raced-${index}`, role: 'db-admin' };
       return {
@@ -545,7 +541,7 @@ describe('opt-outs in the expiry schedule', () => {
   });
 
   it('misses nothing that came due or was published while it was down', async () => {
-    const at = nextDay();
+    const at = nextDay(clock);
     const subject = aSubject();
     const before = optOutActivated({
       kind: 'break-glass',

@@ -1,15 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ManualClock } from '@app/domain';
 import { Envelope, eventsOfType, settle, waitForEvent } from './support/flows';
-import { callAs, HttpResult, users } from './support/http';
+import { callAs, expectStatus, User, users } from './support/http';
 import { eventTypes, ledgerRows } from './support/ledger-queries';
+import { writeRoutingFile } from './support/notification-routing';
 import { SmtpReceiver } from './support/smtp-receiver';
 import { TestStack } from './support/stack';
 import { waitFor } from './support/wait-for';
-
-type User = (typeof users)[keyof typeof users];
 
 const SECOND_MS = 1000;
 const HOUR_MS = 3_600_000;
@@ -21,24 +17,18 @@ const LEAD_EMAIL = 'lead@example.test';
 const CISO_EMAIL = 'ciso@example.test';
 
 function routingFile(): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'jit-routing-')), 'notification-routing.yaml');
-  writeFileSync(
-    path,
-    JSON.stringify({
-      version: 1,
-      recipients: [
-        { id: users.securityLead.id, name: 'Lee Lead', email: LEAD_EMAIL },
-        { id: 'ciso', name: 'The CISO', email: CISO_EMAIL },
-      ],
-      levels: [{ recipients: [users.securityLead.id] }, { recipients: ['ciso'] }],
-      severities: {
-        info: { channels: ['email'] },
-        high: { channels: ['email'], acknowledgeWithin: 'PT1H' },
-        critical: { channels: ['email'], acknowledgeWithin: 'PT15M' },
-      },
-    }),
-  );
-  return path;
+  return writeRoutingFile({
+    recipients: [
+      { id: users.securityLead.id, name: 'Lee Lead', email: LEAD_EMAIL },
+      { id: 'ciso', name: 'The CISO', email: CISO_EMAIL },
+    ],
+    levels: [[users.securityLead.id], ['ciso']],
+    severities: {
+      info: { channels: ['email'] },
+      high: { channels: ['email'], acknowledgeWithin: 'PT1H' },
+      critical: { channels: ['email'], acknowledgeWithin: 'PT15M' },
+    },
+  });
 }
 
 /**
@@ -73,12 +63,6 @@ describe('opt-outs through their whole life across all five services', () => {
     callAs(user, 'POST', approvals(`/${optOutId}/${action}`), body);
   const view = async (optOutId: string) =>
     (await callAs(users.securityLead, 'GET', approvals(`/${optOutId}`))).body;
-
-  function expectStatus(result: HttpResult, status: number): void {
-    if (result.status !== status) {
-      throw new Error(`expected ${status}, got ${result.status}: ${JSON.stringify(result.body)}`);
-    }
-  }
 
   const currentGrantIds = async (subject: string): Promise<string[]> => {
     const { body } = await callAs(

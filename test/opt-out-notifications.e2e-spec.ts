@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DomainEvent, EventEnvelope, Principal } from '@app/contracts';
+import { Principal } from '@app/contracts';
 import { anEvent } from '@app/contracts/testing';
 import { ManualClock } from '@app/domain';
 import { verifyWebhookSignature } from '../apps/notifications/src/signing/webhook-signature';
 import { callAs } from './support/http';
+import { RoutingRecipient, writeRoutingFile } from './support/notification-routing';
+import {
+  anOptOut,
+  optOutExpired,
+  optOutRevoked,
+  publishAccessEvents,
+} from './support/opt-out-events';
 import { SmtpReceiver } from './support/smtp-receiver';
 import { testWebhookSecret, TestStack } from './support/stack';
 import { headerOf, WebhookReceiver } from './support/webhook-receiver';
@@ -24,95 +28,22 @@ const requester: Principal = {
   attributes: { onCall: true, training: ['break-glass-2026'] },
 };
 
-interface RoutingRecipient {
-  id: string;
-  name: string;
-  email?: string;
-  chatWebhookUrl?: string;
-  webhookUrl?: string;
-}
-
 function routingFile(recipients: RoutingRecipient[], levels: string[][], ackWithin = 'PT15M') {
-  const dir = mkdtempSync(join(tmpdir(), 'jit-routing-'));
-  const path = join(dir, 'notification-routing.yaml');
-  writeFileSync(
-    path,
-    JSON.stringify({
-      version: 1,
-      recipients,
-      levels: levels.map((ids) => ({ recipients: ids })),
-      severities: {
-        info: { channels: ['chat', 'email'] },
-        high: { channels: ['chat', 'email', 'webhook'], acknowledgeWithin: 'PT1H' },
-        critical: { channels: ['chat', 'email', 'webhook'], acknowledgeWithin: ackWithin },
-      },
-      links: {
-        baseUrls: {
-          approvals: 'https://approvals.example.test',
-          notifications: 'https://notify.example.test',
-        },
-      },
-    }),
-  );
-  return path;
-}
-
-/** A break-glass as approvals records it: the request, then its activation, keyed by its id. */
-function aBreakGlass(
-  person: Principal,
-  at: string,
-  overrides: { resource?: string; role?: string } = {},
-): {
-  requested: EventEnvelope<'OptOutRequested'>;
-  activated: EventEnvelope<'OptOutActivated'>;
-  optOutId: string;
-} {
-  const optOutId = randomUUID();
-  const access = {
-    resource: overrides.resource ?? 'db:orders-prod',
-    role: overrides.role ?? 'db-admin',
-  };
-  const requested = anEvent(
-    'OptOutRequested',
-    {
-      optOutId,
-      kind: 'break-glass',
-      requester: person,
-      ...access,
-      duration: 'PT2H',
-      justification: 'Checkout is failing: orders_2026_11 index corrupted',
-      incident: 'INC-4830',
-      maximumDuration: 'PT4H',
-      requestedAt: at,
+  return writeRoutingFile({
+    recipients,
+    levels,
+    severities: {
+      info: { channels: ['chat', 'email'] },
+      high: { channels: ['chat', 'email', 'webhook'], acknowledgeWithin: 'PT1H' },
+      critical: { channels: ['chat', 'email', 'webhook'], acknowledgeWithin: ackWithin },
     },
-    { time: at },
-  );
-  const endsAt = new Date(new Date(at).getTime() + 2 * 3600_000).toISOString();
-  const activated = anEvent(
-    'OptOutActivated',
-    {
-      optOutId,
-      kind: 'break-glass',
-      subject: person.id,
-      ...access,
-      startsAt: at,
-      endsAt,
-      duration: 'PT2H',
-      justification: 'Checkout is failing: orders_2026_11 index corrupted',
-      incident: 'INC-4830',
-      activatedAt: at,
-      reviewBy: new Date(new Date(endsAt).getTime() + 2 * 86_400_000).toISOString(),
+    links: {
+      baseUrls: {
+        approvals: 'https://approvals.example.test',
+        notifications: 'https://notify.example.test',
+      },
     },
-    { time: at },
-  );
-  return { requested, activated, optOutId };
-}
-
-async function publish(stack: TestStack, events: DomainEvent[]): Promise<void> {
-  await stack.probe.publish(
-    stack.topics.accessEvents,
-    events.map((event) => ({ key: event.partitionKey, value: JSON.stringify(event) })),
-  );
+  });
 }
 
 async function noticesOf(stack: TestStack, eventId: string): Promise<any> {
@@ -147,24 +78,17 @@ describe('opt-out notices to security leads (e2e)', () => {
     let generic: WebhookReceiver;
 
     const now = '2026-12-02T03:04:05.000Z';
-    const earlier = aBreakGlass(requester, '2026-11-25T09:00:00.000Z', {
+    const earlier = anOptOut({
+      requester,
+      time: '2026-11-25T09:00:00.000Z',
+      duration: 'PT2H',
       resource: 'db:payments-prod',
       role: 'read-only',
     });
-    const earlierRevoked = anEvent(
-      'OptOutRevoked',
-      {
-        optOutId: earlier.optOutId,
-        kind: 'break-glass',
-        subject: requester.id,
-        resource: 'db:payments-prod',
-        role: 'read-only',
-        revokedBy: LEAD_B,
-        reason: 'Incident closed',
-        revokedAt: '2026-11-25T10:00:00.000Z',
-      },
-      { time: '2026-11-25T10:00:00.000Z' },
-    );
+    const earlierRevoked = optOutRevoked(earlier.activated, '2026-11-25T10:00:00.000Z', {
+      revokedBy: LEAD_B,
+      reason: 'Incident closed',
+    });
     const anomaly = anEvent(
       'AnomalyDetected',
       {
@@ -178,7 +102,7 @@ describe('opt-out notices to security leads (e2e)', () => {
       },
       { time: '2026-11-25T09:00:01.000Z' },
     );
-    const current = aBreakGlass(requester, now);
+    const current = anOptOut({ requester, time: now, duration: 'PT2H' });
 
     beforeAll(async () => {
       smtp = await SmtpReceiver.start();
@@ -213,10 +137,15 @@ describe('opt-out notices to security leads (e2e)', () => {
       });
 
       // The history first, so that the break-glass notice can tell it.
-      await publish(stack, [earlier.requested, earlier.activated, earlierRevoked, anomaly]);
+      await publishAccessEvents(stack, [
+        earlier.requested,
+        earlier.activated,
+        earlierRevoked,
+        anomaly,
+      ]);
       await waitForNotices(stack, earlierRevoked.id, 3);
       await waitForNotices(stack, anomaly.id, 3);
-      await publish(stack, [current.requested, current.activated]);
+      await publishAccessEvents(stack, [current.requested, current.activated]);
       await waitFor('the break-glass e-mails', () => mailsAbout(current.optOutId).length >= 3);
     });
 
@@ -310,19 +239,8 @@ describe('opt-out notices to security leads (e2e)', () => {
     it('adds no notice when the same event arrives again', async () => {
       const before = await noticesOf(stack, current.activated.id);
       // Same key, so once the marker's notices exist the duplicate was consumed before it.
-      const marker = anEvent(
-        'OptOutExpired',
-        {
-          optOutId: current.optOutId,
-          kind: 'break-glass',
-          subject: requester.id,
-          resource: 'db:orders-prod',
-          role: 'db-admin',
-          endedAt: '2026-12-02T05:04:05.000Z',
-        },
-        { time: '2026-12-02T05:04:05.000Z' },
-      );
-      await publish(stack, [current.activated, marker]);
+      const marker = optOutExpired(current.activated, '2026-12-02T05:04:05.000Z');
+      await publishAccessEvents(stack, [current.activated, marker]);
       await waitForNotices(stack, marker.id, 3);
 
       const after = await noticesOf(stack, current.activated.id);
@@ -337,9 +255,13 @@ describe('opt-out notices to security leads (e2e)', () => {
     });
 
     it('leaves a lead who breaks glass out and tells every other lead', async () => {
-      const own = aBreakGlass(leadA, '2026-12-02T06:00:00.000Z');
+      const own = anOptOut({
+        requester: leadA,
+        time: '2026-12-02T06:00:00.000Z',
+        duration: 'PT2H',
+      });
 
-      await publish(stack, [own.requested, own.activated]);
+      await publishAccessEvents(stack, [own.requested, own.activated]);
       const body = await waitForNotices(stack, own.activated.id, 2);
       await sleep(300);
 
@@ -362,7 +284,11 @@ describe('opt-out notices to security leads (e2e)', () => {
     let broken: WebhookReceiver;
     let cisoChat: WebhookReceiver;
     let smtp: SmtpReceiver;
-    const breakGlass = aBreakGlass(requester, '2026-12-02T03:04:05.000Z');
+    const breakGlass = anOptOut({
+      requester,
+      time: '2026-12-02T03:04:05.000Z',
+      duration: 'PT2H',
+    });
 
     beforeAll(async () => {
       broken = await WebhookReceiver.start(() => 503);
@@ -389,7 +315,7 @@ describe('opt-out notices to security leads (e2e)', () => {
           },
         },
       });
-      await publish(stack, [breakGlass.requested, breakGlass.activated]);
+      await publishAccessEvents(stack, [breakGlass.requested, breakGlass.activated]);
     });
 
     afterAll(async () => {
@@ -461,8 +387,15 @@ describe('opt-out notices to security leads (e2e)', () => {
     let stack: TestStack;
     let chat: WebhookReceiver;
     let cisoChat: WebhookReceiver;
-    const acknowledged = aBreakGlass(requester, '2026-12-02T03:04:05.000Z');
-    const ignored = aBreakGlass(requester, '2026-12-02T03:04:06.000Z', {
+    const acknowledged = anOptOut({
+      requester,
+      time: '2026-12-02T03:04:05.000Z',
+      duration: 'PT2H',
+    });
+    const ignored = anOptOut({
+      requester,
+      time: '2026-12-02T03:04:06.000Z',
+      duration: 'PT2H',
       resource: 'db:users-prod',
     });
 
@@ -489,7 +422,7 @@ describe('opt-out notices to security leads (e2e)', () => {
           },
         },
       });
-      await publish(stack, [
+      await publishAccessEvents(stack, [
         acknowledged.requested,
         acknowledged.activated,
         ignored.requested,

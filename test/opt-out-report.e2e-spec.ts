@@ -1,7 +1,16 @@
-import { anEvent } from '@app/contracts/testing';
 import { ManualClock } from '@app/domain';
 import { callAs, users } from './support/http';
-import { anOptOut, at, publish, waitForDetection } from './support/ledger-opt-outs';
+import { waitForDetection } from './support/ledger-queries';
+import {
+  anOptOut,
+  at,
+  breakGlassReviewOverdue,
+  optOutRefused,
+  optOutRenewed,
+  optOutRevoked,
+  optOutUsed,
+  publishAccessEvents,
+} from './support/opt-out-events';
 import { TestStack } from './support/stack';
 import { withDatabase } from './support/test-namespace';
 import { tokenFor } from './support/tokens';
@@ -43,57 +52,29 @@ describe('opt-outs in the ledger: grants, audit trail and the report', () => {
   });
   const renewedEnd = at(MONDAY_10, 600);
   const standingLater = [
-    anEvent(
-      'OptOutUsed',
-      { optOutId: standing.optOutId, reportedBy: 'u-102', usedAt: at(MONDAY_10, 35) },
-      { time: at(MONDAY_10, 35) },
-    ),
-    anEvent(
-      'OptOutRenewed',
-      {
-        ...standing.access,
-        renewedBy: 'u-102',
-        previousEndsAt: at(MONDAY_10, 90),
-        endsAt: renewedEnd,
-        duration: 'PT9H',
-        recertifyBy: null,
-        renewedAt: at(MONDAY_10, 60),
-      },
-      { time: at(MONDAY_10, 60) },
-    ),
-    anEvent(
-      'OptOutRevoked',
-      { ...standing.access, revokedBy: 'u-900', reason: 'done', revokedAt: at(MONDAY_10, 120) },
-      { time: at(MONDAY_10, 120) },
-    ),
+    optOutUsed(standing.activated, at(MONDAY_10, 35), { reportedBy: 'u-102' }),
+    optOutRenewed(standing.activated, {
+      renewedBy: 'u-102',
+      endsAt: renewedEnd,
+      duration: 'PT9H',
+      renewedAt: at(MONDAY_10, 60),
+    }),
+    optOutRevoked(standing.activated, at(MONDAY_10, 120), { revokedBy: 'u-900', reason: 'done' }),
   ];
-  const refused = anEvent(
-    'OptOutRefused',
-    {
-      optOutId: '4c0f6b1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e',
-      kind: 'standing-exception',
-      requester: onCall('u-103', ['dba']),
-      resource: 'db:payments-prod',
-      role: 'read-only',
-      reason: 'forbidden-by-compliance-tag',
-      rule: 'compliance.pci',
-      refusedAt: at(MONDAY_10, 40),
-    },
-    { time: at(MONDAY_10, 40) },
-  );
-  const overdue = anEvent(
-    'BreakGlassReviewOverdue',
-    {
-      optOutId: active.optOutId,
-      subject: 'u-101',
-      resource: 'db:orders-prod',
-      role: 'db-admin',
-      incident: 'INC-1',
-      reviewBy: at(MONDAY_10, 150),
-      overdueAt: at(MONDAY_10, 150),
-    },
-    { time: at(MONDAY_10, 150) },
-  );
+  const refused = optOutRefused({
+    optOutId: '4c0f6b1e-2d3a-4b5c-8d9e-0f1a2b3c4d5e',
+    kind: 'standing-exception',
+    requester: onCall('u-103', ['dba']),
+    resource: 'db:payments-prod',
+    role: 'read-only',
+    reason: 'forbidden-by-compliance-tag',
+    rule: 'compliance.pci',
+    refusedAt: at(MONDAY_10, 40),
+  });
+  const overdue = breakGlassReviewOverdue(active.activated, at(MONDAY_10, 150), {
+    incident: 'INC-1',
+    reviewBy: at(MONDAY_10, 150),
+  });
   const events = [
     active.requested,
     active.activated,
@@ -109,7 +90,7 @@ describe('opt-outs in the ledger: grants, audit trail and the report', () => {
     const clock = new ManualClock(new Date(at(MONDAY_10, 200)));
     stack = await TestStack.start({ name: 'optoutreport', services: ['ledger'], clock });
     ledger = stack.url('ledger');
-    await publish(stack, events);
+    await publishAccessEvents(stack, events);
     await waitForDetection(stack, events.length);
   });
 

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createEvent } from '@app/contracts';
-import { Envelope, eventsOfType, waitForEvent } from './support/flows';
-import { callAs, HttpResult, users } from './support/http';
+import { eventsOfType, waitForEvent } from './support/flows';
+import { callAs, expectStatus, User, users } from './support/http';
+import { optOutDeadlinePassed, publishAccessEvents } from './support/opt-out-events';
 import { TestStack } from './support/stack';
 import { waitFor } from './support/wait-for';
 
-type User = (typeof users)[keyof typeof users];
 type Kind = 'break-glass' | 'standing-exceptions' | 'legacy-exemptions';
 
 const HOUR_MS = 3_600_000;
@@ -53,12 +52,6 @@ describe('opt-outs through the approvals service, with all five services running
 
   const read = (path: string) =>
     callAs(users.auditor, 'GET', `${stack.url('approvals')}/opt-outs${path}`);
-
-  function expectStatus(result: HttpResult, status: number): void {
-    if (result.status !== status) {
-      throw new Error(`expected ${status}, got ${result.status}: ${JSON.stringify(result.body)}`);
-    }
-  }
 
   async function activeStandingException(requester: User = users.seniorDba): Promise<string> {
     const asked = await ask(requester, 'standing-exceptions', standingBody);
@@ -297,7 +290,7 @@ describe('opt-outs through the approvals service, with all five services running
       const optOutId = await activeBreakGlass(person);
       const reviewBy = (await waitForEvent(stack, optOutId, 'OptOutActivated')).data.reviewBy;
 
-      await publishDeadline(optOutId, 'review', reviewBy);
+      await publishAccessEvents(stack, [optOutDeadlinePassed(optOutId, 'review', reviewBy)]);
       await waitForEvent(stack, optOutId, 'BreakGlassEligibilitySuspended');
       const refused = await ask(person, 'break-glass', breakGlassBody);
       const eligibility = await read(`/eligibility/break-glass/${person.id}`);
@@ -471,7 +464,7 @@ describe('opt-outs through the approvals service, with all five services running
       const activated = await waitForEvent(stack, optOutId, 'OptOutActivated');
       const dueAt = new Date(Date.parse(activated.data.activatedAt) + 7 * DAY_MS).toISOString();
 
-      await publishDeadline(optOutId, 'unused-lapse', dueAt);
+      await publishAccessEvents(stack, [optOutDeadlinePassed(optOutId, 'unused-lapse', dueAt)]);
 
       const lapsed = await waitForEvent(stack, optOutId, 'OptOutLapsed');
       expect(lapsed.data).toMatchObject({ uses: 0, lastUsedAt: null, unusedFor: 'P7D' });
@@ -568,27 +561,4 @@ describe('opt-outs through the approvals service, with all five services running
 
     expect(stack.probe.on(stack.topics.deadLetters)).toEqual([]);
   });
-
-  /** Publishes a deadline as the expiry service would at its due instant. */
-  async function publishDeadline(
-    optOutId: string,
-    deadline: 'review' | 'unused-lapse' | 'recertification',
-    dueAt: string,
-  ): Promise<Envelope> {
-    const event = createEvent(
-      'OptOutDeadlinePassed',
-      { optOutId, deadline, dueAt },
-      {
-        source: 'expiry',
-        time: new Date(),
-        partitionKey: optOutId,
-        correlationId: optOutId,
-        causationId: null,
-      },
-    );
-    await stack.probe.publish(stack.topics.accessEvents, [
-      { key: optOutId, value: JSON.stringify(event) },
-    ]);
-    return event as unknown as Envelope;
-  }
 });

@@ -32,6 +32,13 @@ export async function callAs<T = any>(
   return { status: response.status, body: parsed as T };
 }
 
+/** Fails with the body when the status is not the expected one, so the cause shows in the test. */
+export function expectStatus(result: HttpResult, status: number): void {
+  if (result.status !== status) {
+    throw new Error(`expected ${status}, got ${result.status}: ${JSON.stringify(result.body)}`);
+  }
+}
+
 export const users = {
   requester: { id: 'u-101', groups: ['sre'] },
   engineer: { id: 'u-105', groups: ['engineering'] },
@@ -49,3 +56,5 @@ export const users = {
   mainframeOperator: { id: 'u-403', groups: ['mainframe-ops'] },
   legacyOwner: { id: 'u-404', groups: ['mainframe-owners'] },
 };
+
+export type User = (typeof users)[keyof typeof users];

@@ -1,4 +1,7 @@
+import { EventEnvelope } from '@app/contracts';
+import { TestStack } from './stack';
 import { withDatabase } from './test-namespace';
+import { waitFor } from './wait-for';
 
 export interface LedgerRow {
   seq: number;
@@ -46,4 +49,34 @@ export interface AuditRecordJson {
   eventId: string;
   eventType: string;
   partitionKey: string;
+}
+
+/** Waits until the ledger holds `count` entries and the anomaly detector has read them all. */
+export async function waitForDetection(stack: TestStack, count: number): Promise<void> {
+  await waitFor(
+    `${count} ledger entries read by the anomaly detector`,
+    () =>
+      withDatabase(stack.namespace.databaseUrl, async (client) => {
+        const { rows } = await client.query<{ entries: string; cursor: string }>(
+          `SELECT (SELECT count(*) FROM ledger.ledger_entries) AS entries,
+             (SELECT last_seq FROM ledger.anomaly_detection) AS cursor`,
+        );
+        const row = rows[0]!;
+        return Number(row.entries) >= count && Number(row.cursor) === Number(row.entries);
+      }),
+    60000,
+    200,
+  );
+}
+
+export type AnomalyEvent = EventEnvelope<'AnomalyDetected'>;
+
+/** The AnomalyDetected events the ledger holds, in ledger order. */
+export function recordedAnomalies(stack: TestStack): Promise<AnomalyEvent[]> {
+  return withDatabase(stack.namespace.databaseUrl, async (client) => {
+    const { rows } = await client.query<{ payload: string }>(
+      `SELECT payload FROM ledger.ledger_entries WHERE event_type = 'AnomalyDetected' ORDER BY seq`,
+    );
+    return rows.map((row) => JSON.parse(row.payload) as AnomalyEvent);
+  });
 }
