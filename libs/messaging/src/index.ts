@@ -10,3 +10,4 @@ export * from './dead-letter/dead-letter.publisher';
 export * from './consumer/consumed-record';
 export * from './consumer/event-consumer';
 export * from './worker/wakeable-delay';
+export * from './worker/polling-loop';

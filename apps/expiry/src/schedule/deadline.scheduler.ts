@@ -8,7 +8,7 @@ import {
 import { EntityManager } from 'typeorm';
 import { createEvent, DomainEvent, EventOrigin } from '@app/contracts';
 import { CLOCK, Clock } from '@app/domain';
-import { WakeableDelay } from '@app/messaging';
+import { PollingLoop } from '@app/messaging';
 import { TransactionalOutbox } from '@app/platform';
 import { SchedulerOptions } from '../expiry.config';
 import { accessKeyOf, decideGrantEnd, GrantEndEvent, ScheduledGrant } from './grant-end.decider';
@@ -44,27 +44,33 @@ const MAX_RETRY_DELAY_MS = 5000;
 @Injectable()
 export class DeadlineScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(DeadlineScheduler.name);
-  private stopping = false;
-  private loop: Promise<void> | null = null;
-  private readonly delay = new WakeableDelay();
+  private readonly polling: PollingLoop;
 
   constructor(
     private readonly outbox: TransactionalOutbox,
     private readonly repository: ScheduleRepository,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SCHEDULER_OPTIONS) private readonly options: SchedulerOptions,
-  ) {}
+  ) {
+    this.polling = new PollingLoop({
+      round: async () => {
+        await this.runOnce();
+        return 'wait';
+      },
+      idleMs: options.pollIntervalMs,
+      backoff: { baseMs: options.pollIntervalMs, maxMs: MAX_RETRY_DELAY_MS },
+      logger: this.logger,
+      failureMessage: 'firing deadlines failed; retrying',
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.loop = this.run();
+    this.polling.start();
   }
 
   // Before the runtime closes the database in its shutdown hook.
   async onModuleDestroy(): Promise<void> {
-    this.stopping = true;
-    this.delay.wake();
-    await this.loop;
-    this.loop = null;
+    await this.polling.stop();
   }
 
   /**
@@ -79,30 +85,9 @@ export class DeadlineScheduler implements OnApplicationBootstrap, OnModuleDestro
       total += result.fired;
       batches += 1;
       if (result.fired > 0) this.logBatch(result, total, batches);
-      if (result.fired < this.options.batchSize || this.stopping) return total;
+      if (result.fired < this.options.batchSize || this.polling.stopping) return total;
 
       await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      try {
-        await this.runOnce();
-        failures = 0;
-        await this.delay.wait(this.options.pollIntervalMs);
-      } catch (error) {
-        failures += 1;
-        const delayMs = Math.min(MAX_RETRY_DELAY_MS, this.options.pollIntervalMs * 2 ** failures);
-        this.logger.warn({
-          msg: 'firing deadlines failed; retrying',
-          attempt: failures,
-          delayMs,
-          error: (error as Error).message,
-        });
-        await this.delay.wait(delayMs);
-      }
     }
   }
 

@@ -8,7 +8,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { createEvent, DomainEvent, EventEnvelope } from '@app/contracts';
 import { CLOCK, Clock } from '@app/domain';
-import { WakeableDelay } from '@app/messaging';
+import { PollingLoop } from '@app/messaging';
 import { TransactionalOutbox } from '@app/platform';
 import { LedgerEntriesRepository } from '../append/ledger-entries.repository';
 import { CorruptLedgerEntryError, toProjectedEntry } from '../projections/projection-rebuilder';
@@ -49,10 +49,7 @@ const before = (instant: string, ms: number) => new Date(Date.parse(instant) - m
 @Injectable()
 export class AnomalyDetector implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(AnomalyDetector.name);
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private readonly idle = new WakeableDelay();
-  private readonly backoff = new WakeableDelay();
+  private readonly polling: PollingLoop;
 
   constructor(
     private readonly outbox: TransactionalOutbox,
@@ -60,25 +57,28 @@ export class AnomalyDetector implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly facts: AnomalyFactsRepository,
     @Inject(ANOMALY_THRESHOLDS) private readonly thresholds: AnomalyThresholds,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    this.polling = new PollingLoop({
+      round: async () => ((await this.detectPending()) < BATCH_SIZE ? 'wait' : 'again'),
+      idleMs: IDLE_DELAY_MS,
+      // Appends wake the detector often; they must not cut short the back-off after a failure.
+      backoff: { baseMs: 100, maxMs: 5000, endsOnWake: false, errorFromAttempt: 5 },
+      logger: this.logger,
+      failureMessage: 'anomaly detection round failed; retrying',
+    });
+  }
 
   onApplicationBootstrap(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.polling.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.running = false;
-    this.idle.wake();
-    this.backoff.wake();
-    await this.loop;
-    this.loop = null;
+    await this.polling.stop();
   }
 
   /** Asks for a round now, e.g. right after an append committed. */
   wake(): void {
-    this.idle.wake();
+    this.polling.wake();
   }
 
   /** Examines the entries after the cursor; returns how many were read. */
@@ -368,27 +368,6 @@ export class AnomalyDetector implements OnApplicationBootstrap, OnModuleDestroy 
         anomalyId: anomaly.data.anomalyId,
         relatedId: anomaly.partitionKey,
       });
-    }
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      try {
-        const read = await this.detectPending();
-        failures = 0;
-        if (read < BATCH_SIZE) await this.idle.wait(IDLE_DELAY_MS);
-      } catch (error) {
-        failures += 1;
-        const delayMs = Math.min(5000, 100 * 2 ** Math.min(failures, 6));
-        this.logger[failures >= 5 ? 'error' : 'warn']({
-          msg: 'anomaly detection round failed; retrying',
-          attempt: failures,
-          delayMs,
-          error: (error as Error).message,
-        });
-        await this.backoff.wait(delayMs);
-      }
     }
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { EventProducer, OutgoingRecord, WakeableDelay } from '@app/messaging';
+import { EventProducer, OutgoingRecord, PollingLoop, RoundOutcome } from '@app/messaging';
 import { TopicNames } from '@app/platform';
 import { LedgerEntriesRepository } from '../append/ledger-entries.repository';
 import { Queryable } from '../queryable';
@@ -22,18 +22,23 @@ const PUBLISHER_LOCK = 'ledger:audit-publication';
 @Injectable()
 export class AuditRecordPublisher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(AuditRecordPublisher.name);
-  private running = false;
-  private loop: Promise<void> | null = null;
-  // A wake cuts the idle wait short but not the back-off after a failure; a stop ends either.
-  private readonly idle = new WakeableDelay();
-  private readonly backoff = new WakeableDelay();
+  private readonly polling: PollingLoop;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly producer: EventProducer,
     private readonly topics: TopicNames,
     private readonly entries: LedgerEntriesRepository,
-  ) {}
+  ) {
+    this.polling = new PollingLoop({
+      round: () => this.publishRound(),
+      idleMs: IDLE_DELAY_MS,
+      // A wake cuts the idle wait short but not the back-off after a failure; a stop ends either.
+      backoff: { baseMs: 100, maxMs: 5000, endsOnWake: false, errorFromAttempt: 5 },
+      logger: this.logger,
+      failureMessage: 'audit publication round failed; retrying',
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.start();
@@ -44,22 +49,16 @@ export class AuditRecordPublisher implements OnApplicationBootstrap, OnModuleDes
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.polling.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.idle.wake();
-    this.backoff.wake();
-    await this.loop;
-    this.loop = null;
+    await this.polling.stop();
   }
 
   /** Asks for a round now, e.g. right after an append committed, instead of at the next poll. */
   wake(): void {
-    this.idle.wake();
+    this.polling.wake();
   }
 
   // Limitation: a crash after the send and before the cursor commit publishes up to one batch
@@ -113,26 +112,9 @@ export class AuditRecordPublisher implements OnApplicationBootstrap, OnModuleDes
     return Number(cursor.last_published_seq);
   }
 
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      try {
-        const sent = await this.publishPending();
-        failures = 0;
-        if (sent > 0) this.logger.debug({ msg: 'audit records published', count: sent });
-        if (sent < BATCH_SIZE) await this.idle.wait(IDLE_DELAY_MS);
-      } catch (error) {
-        failures += 1;
-        const delayMs = Math.min(5000, 100 * 2 ** Math.min(failures, 6));
-        const log = failures >= 5 ? 'error' : 'warn';
-        this.logger[log]({
-          msg: 'audit publication round failed; retrying',
-          attempt: failures,
-          delayMs,
-          error: (error as Error).message,
-        });
-        await this.backoff.wait(delayMs);
-      }
-    }
+  private async publishRound(): Promise<RoundOutcome> {
+    const sent = await this.publishPending();
+    if (sent > 0) this.logger.debug({ msg: 'audit records published', count: sent });
+    return sent < BATCH_SIZE ? 'wait' : 'again';
   }
 }

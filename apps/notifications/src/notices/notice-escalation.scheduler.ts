@@ -6,6 +6,7 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import { CLOCK, Clock } from '@app/domain';
+import { PollingLoop } from '@app/messaging';
 import { WEBHOOK_SETTINGS, WebhookSettings } from '../webhooks/webhook-settings';
 import { EscalationTrigger } from './escalation.trigger';
 import { NoticeRepository } from './notice.repository';
@@ -13,6 +14,8 @@ import { NoticeService } from './notice.service';
 import { NOTICE_SETTINGS, NoticeSettings } from './notice-settings';
 
 const BATCH_SIZE = 50;
+const MAX_RETRY_DELAY_MS = 5000;
+const MAX_RETRY_DOUBLINGS = 5;
 
 /**
  * Escalates, every poll interval (and as soon as a notice's delivery fails for good), the high
@@ -22,29 +25,41 @@ const BATCH_SIZE = 50;
 @Injectable()
 export class NoticeEscalationScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(NoticeEscalationScheduler.name);
-  private running = false;
-  private loop: Promise<void> | null = null;
+  private readonly polling: PollingLoop;
 
   constructor(
     private readonly repository: NoticeRepository,
     private readonly notices: NoticeService,
-    private readonly trigger: EscalationTrigger,
+    trigger: EscalationTrigger,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(NOTICE_SETTINGS) private readonly settings: NoticeSettings,
-    @Inject(WEBHOOK_SETTINGS) private readonly webhooks: WebhookSettings,
-  ) {}
+    @Inject(WEBHOOK_SETTINGS) webhooks: WebhookSettings,
+  ) {
+    const interval = webhooks.pollIntervalMs;
+    this.polling = new PollingLoop({
+      round: async () => {
+        await this.runOnce();
+        return 'wait';
+      },
+      idleMs: interval,
+      backoff: {
+        baseMs: interval,
+        maxMs: Math.min(MAX_RETRY_DELAY_MS, interval * 2 ** MAX_RETRY_DOUBLINGS),
+      },
+      logger: this.logger,
+      failureMessage: 'could not escalate due notices; retrying',
+      // Shared with the dispatcher, which wakes it when a notice's delivery fails for good.
+      delay: trigger,
+    });
+  }
 
   onApplicationBootstrap(): void {
-    if (!this.settings.routing || this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    if (!this.settings.routing) return;
+    this.polling.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.running = false;
-    this.trigger.wake();
-    await this.loop;
-    this.loop = null;
+    await this.polling.stop();
   }
 
   /** One round: escalates what is due now; returns how many escalations it made. */
@@ -60,31 +75,5 @@ export class NoticeEscalationScheduler implements OnApplicationBootstrap, OnModu
       if (await this.notices.escalate(notice, 'unacknowledged')) escalated += 1;
     }
     return escalated;
-  }
-
-  private async run(): Promise<void> {
-    const interval = this.webhooks.pollIntervalMs;
-    let failures = 0;
-    while (this.running) {
-      try {
-        await this.runOnce();
-        failures = 0;
-        await this.sleep(interval);
-      } catch (error) {
-        failures += 1;
-        const delayMs = Math.min(5000, interval * 2 ** Math.min(failures, 5));
-        this.logger.warn({
-          msg: 'could not escalate due notices; retrying',
-          delayMs,
-          error: (error as Error).message,
-        });
-        await this.sleep(delayMs);
-      }
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    return this.trigger.wait(ms);
   }
 }

@@ -7,7 +7,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { CLOCK, Clock } from '@app/domain';
-import { WakeableDelay } from '@app/messaging';
+import { PollingLoop, RoundOutcome } from '@app/messaging';
 import {
   ClaimedDelivery,
   DeliveryQueue,
@@ -25,6 +25,8 @@ import { WebhookResponse, WebhookSender, WebhookTransport } from './webhook.send
 /** Time beyond the request timeout that a lease lasts, for recording the outcome after the answer. */
 export const LEASE_MARGIN_MS = 30_000;
 export const MAX_PARALLEL_DELIVERIES = 8;
+const MAX_RETRY_DELAY_MS = 5000;
+const MAX_RETRY_DOUBLINGS = 5;
 
 /**
  * Sends due deliveries to their endpoints, at most a few at a time, and records every attempt.
@@ -38,9 +40,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private readonly logger = new Logger(WebhookDispatcher.name);
   private readonly inFlight = new Set<Promise<void>>();
   private reservedSlots = 0;
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private readonly delay = new WakeableDelay();
+  private readonly polling: PollingLoop;
 
   constructor(
     @Inject(DeliveryRepository) private readonly queue: DeliveryQueue,
@@ -50,7 +50,19 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     @Optional() @Inject(MailSender) private readonly mail: MailTransport | null = null,
     @Optional() private readonly escalations: EscalationTrigger | null = null,
     @Optional() @Inject(NOTICE_SETTINGS) private readonly notices: NoticeSettings | null = null,
-  ) {}
+  ) {
+    const interval = settings.pollIntervalMs;
+    this.polling = new PollingLoop({
+      round: () => this.dispatchRound(),
+      idleMs: interval,
+      backoff: {
+        baseMs: interval,
+        maxMs: Math.min(MAX_RETRY_DELAY_MS, interval * 2 ** MAX_RETRY_DOUBLINGS),
+      },
+      logger: this.logger,
+      failureMessage: 'could not claim due webhook deliveries; retrying',
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.start();
@@ -62,26 +74,21 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   }
 
   start(): void {
-    if (this.running) return;
     if (!this.settings.signingSecret && !this.notices?.routing) {
       this.logger.log({ msg: 'no webhook endpoint or notice routing configured; nothing is sent' });
       return;
     }
-    this.running = true;
-    this.loop = this.run();
+    this.polling.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.loop;
-    this.loop = null;
+    await this.polling.stop();
     await Promise.all([...this.inFlight]);
   }
 
   /** Asks for a round now rather than after the poll interval, e.g. once a delivery is created. */
   wake(): void {
-    this.delay.wake();
+    this.polling.wake();
   }
 
   /** Sends what is due now, within the free parallel slots; resolves once each attempt is recorded. */
@@ -91,28 +98,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     return attempts.length;
   }
 
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      try {
-        // The attempts run on; each one wakes the loop as it ends, to fill its slot again.
-        const started = await this.dispatchDue();
-        if (started.length > 0) {
-          this.logger.debug({ msg: 'webhook attempts started', count: started.length });
-        }
-        failures = 0;
-        await this.sleep(this.settings.pollIntervalMs);
-      } catch (error) {
-        failures += 1;
-        const delayMs = Math.min(5000, this.settings.pollIntervalMs * 2 ** Math.min(failures, 5));
-        this.logger.warn({
-          msg: 'could not claim due webhook deliveries; retrying',
-          delayMs,
-          error: (error as Error).message,
-        });
-        await this.sleep(delayMs);
-      }
+  private async dispatchRound(): Promise<RoundOutcome> {
+    // The attempts run on; each one wakes the loop as it ends, to fill its slot again.
+    const started = await this.dispatchDue();
+    if (started.length > 0) {
+      this.logger.debug({ msg: 'webhook attempts started', count: started.length });
     }
+    return 'wait';
   }
 
   private async dispatchDue(): Promise<Promise<void>[]> {
@@ -250,11 +242,6 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       default:
         return assertNever(step);
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    return this.delay.wait(ms);
   }
 }
 

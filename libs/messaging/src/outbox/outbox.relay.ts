@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EventProducer } from '../kafka/event-producer';
-import { WakeableDelay } from '../worker/wakeable-delay';
+import { PollingLoop } from '../worker/polling-loop';
 
 interface OutboxRow {
   seq: string;
@@ -25,11 +25,8 @@ export interface OutboxRelayOptions {
  */
 export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private readonly delay = new WakeableDelay();
+  private readonly polling: PollingLoop;
   private readonly batchSize: number;
-  private readonly idleDelayMs: number;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -37,25 +34,27 @@ export class OutboxRelay {
     private readonly options: OutboxRelayOptions,
   ) {
     this.batchSize = options.batchSize ?? 500;
-    this.idleDelayMs = options.idleDelayMs ?? 100;
+    this.polling = new PollingLoop({
+      round: async () => ((await this.publishPending()) < this.batchSize ? 'wait' : 'again'),
+      idleMs: options.idleDelayMs ?? 100,
+      backoff: { baseMs: 100, maxMs: 5000 },
+      logger: this.logger,
+      failureMessage: 'outbox round failed; retrying',
+      logFields: { schema: options.schema },
+    });
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.polling.start();
   }
 
   /** Asks for a round now instead of after the idle delay, e.g. right after a commit. */
   wake(): void {
-    this.delay.wake();
+    this.polling.wake();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake();
-    await this.loop;
-    this.loop = null;
+    await this.polling.stop();
   }
 
   /** Publishes what is waiting; returns how many events were sent. */
@@ -81,26 +80,5 @@ export class OutboxRelay {
       ]);
       return rows.length;
     });
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      try {
-        const sent = await this.publishPending();
-        failures = 0;
-        if (sent < this.batchSize) await this.delay.wait(this.idleDelayMs);
-      } catch (error) {
-        failures += 1;
-        const delayMs = Math.min(5000, 100 * 2 ** Math.min(failures, 6));
-        this.logger.warn({
-          msg: 'outbox round failed; retrying',
-          schema: this.options.schema,
-          delayMs,
-          error: (error as Error).message,
-        });
-        await this.delay.wait(delayMs);
-      }
-    }
   }
 }
