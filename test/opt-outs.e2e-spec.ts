@@ -126,7 +126,7 @@ describe('opt-outs through the approvals service, with all five services running
         'break-glass',
         { ...breakGlassBody, incident: null },
         'incident-required',
-        'prod-break-glass',
+        'prod-break-glass.incident',
       ],
       [
         'a standing exception without a ticket',
@@ -142,7 +142,15 @@ describe('opt-outs through the approvals service, with all five services running
         'legacy-exemptions',
         { ...legacyBody, owner: null },
         'owner-required',
-        'mainframe-legacy',
+        'mainframe-legacy.owner',
+      ],
+      [
+        'a legacy exemption owned by its own requester',
+        users.mainframeOperator,
+        'legacy-exemptions',
+        { ...legacyBody, owner: users.mainframeOperator.id },
+        'owner-is-requester',
+        'mainframe-legacy.owner',
       ],
       [
         'a legacy exemption without compensating controls',
@@ -150,7 +158,7 @@ describe('opt-outs through the approvals service, with all five services running
         'legacy-exemptions',
         { ...legacyBody, compensatingControls: [] },
         'compensating-controls-required',
-        'mainframe-legacy',
+        'mainframe-legacy.compensatingControls',
       ],
       [
         'a legacy exemption on a resource not flagged legacy',
@@ -158,7 +166,7 @@ describe('opt-outs through the approvals service, with all five services running
         'legacy-exemptions',
         { ...legacyBody, resource: 'app:billing-batch' },
         'not-a-legacy-resource',
-        'mainframe-legacy',
+        'resources',
       ],
     ])('%s', async (_name, user, kind, body, reason, rule) => {
       const refused = await ask(user, kind, body);
@@ -424,6 +432,43 @@ describe('opt-outs through the approvals service, with all five services running
       expect(eventsOfType(stack, 'OptOutRenewed', optOutId)).toHaveLength(1);
     });
 
+    it('is renewed only with a fresh attestation, and no more often than its rule allows', async () => {
+      const optOutId = await activeStandingException();
+      const renew = (attestation: string) =>
+        act(users.seniorDba, optOutId, 'renew', { duration: 'P14D', attestation });
+
+      const justificationAgain = await renew(`  ${standingBody.justification.toUpperCase()} `);
+      const first = await renew('week 2: the lag checks continue on the new cluster');
+      const firstAgain = await renew('Week 2:   the lag checks continue on the NEW cluster');
+      const second = await renew('week 4: the last shard moves on Friday');
+      const third = await renew('week 6: one more shard, promised');
+
+      expectStatus(justificationAgain, 422);
+      expect(justificationAgain.body).toMatchObject({ error: 'attestation-not-fresh', optOutId });
+      expectStatus(first, 200);
+      expectStatus(firstAgain, 422);
+      expect(firstAgain.body.error).toBe('attestation-not-fresh');
+      expectStatus(second, 200);
+      expect(second.body).toMatchObject({ maxRenewals: 2, renewals: [{}, {}] });
+      expectStatus(third, 409);
+      expect(third.body).toMatchObject({
+        error: 'renewal-limit-reached',
+        optOutId,
+        rule: 'replication-debugging.maxRenewals',
+        maxRenewals: 2,
+      });
+      await waitFor('two OptOutRenewed', () =>
+        eventsOfType(stack, 'OptOutRenewed', optOutId).length === 2 ? true : undefined,
+      );
+      expect(
+        eventsOfType(stack, 'OptOutRenewed', optOutId).map((event) => event.data.attestation),
+      ).toEqual([
+        'week 2: the lag checks continue on the new cluster',
+        'week 4: the last shard moves on Friday',
+      ]);
+      expect((await read(`/${optOutId}`)).body.renewals).toHaveLength(2);
+    });
+
     it('counts uses by its subject and by a usage reporter', async () => {
       const optOutId = await activeStandingException();
       const gateway = { id: 'pam-gateway-1', groups: ['pam-gateway'] };
@@ -502,6 +547,28 @@ describe('opt-outs through the approvals service, with all five services running
       expect(Date.parse(renewed.data.endsAt) - Date.parse(renewed.data.recertifyBy)).toBe(
         14 * DAY_MS,
       );
+    });
+
+    it('is recertified by its owner no more often than its rule allows', async () => {
+      const asked = await ask(users.mainframeOperator, 'legacy-exemptions', legacyBody);
+      expectStatus(asked, 201);
+      const optOutId: string = asked.body.optOutId;
+      const recertify = (attestation: string) =>
+        act(users.legacyOwner, optOutId, 'renew', { duration: 'P60D', attestation });
+
+      const once = await recertify('controls reviewed in December; recordings checked');
+      const twice = await recertify('controls reviewed in January; recordings checked');
+
+      expectStatus(once, 200);
+      expectStatus(twice, 409);
+      expect(twice.body).toMatchObject({
+        error: 'renewal-limit-reached',
+        rule: 'mainframe-legacy.maxRenewals',
+        maxRenewals: 1,
+      });
+      expect(twice.body.message).toContain('a new one must be asked for');
+      await waitForEvent(stack, optOutId, 'OptOutRenewed');
+      expect(eventsOfType(stack, 'OptOutRenewed', optOutId)).toHaveLength(1);
     });
   });
 

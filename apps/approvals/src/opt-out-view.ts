@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Instant, OptOutKind, OptOutRefusalReason, Principal } from '@app/contracts';
-import { formatDuration, OptOutState } from '@app/domain';
+import { formatDuration, OptOutState, renewalsAllowed } from '@app/domain';
 
 const Approvals = z.array(
   z.object({ approver: z.string(), comment: z.string().nullable(), at: Instant }),
@@ -55,6 +55,8 @@ export const OptOutView = z.object({
   uses: z.number().int(),
   lastUsedAt: Instant.nullable(),
   recertifyBy: Instant.nullable(),
+  /** Renewals its rule allows in all; null when never renewable: break-glass, or refused. */
+  maxRenewals: z.number().int().nullable(),
   renewals: z.array(
     z.object({
       renewedBy: z.string(),
@@ -109,5 +111,6 @@ export function toOptOutView(state: OptOutState): OptOutView {
     lapseAfterUnused:
       terms?.lapseAfterUnusedMs == null ? null : formatDuration(terms.lapseAfterUnusedMs),
     window: startsAt === null || endsAt === null ? null : { startsAt, endsAt },
+    maxRenewals: renewalsAllowed(state),
   };
 }

@@ -48,7 +48,9 @@ const view = { status: 200, schema: openApiSchema(OptOutView) };
 const idParam = { name: 'id', type: String, format: 'uuid', description: 'The opt-out id' };
 const refusedDescription =
   'Refused by policy, and recorded as refused: { error, optOutId, reason, rule, message, ' +
-  'maximumDuration }, where rule is the policy path that refused it (e.g. compliance.pci)';
+  'maximumDuration }, where rule is the path that refused it: into the policy file ' +
+  '(compliance.pci, prod-break-glass.maxDuration, resources) or, for what the kind always needs, ' +
+  'the rule id and the missing request field (prod-break-glass.incident, mainframe-legacy.owner)';
 
 const idempotencyHeader = {
   name: 'Idempotency-Key',
@@ -102,7 +104,8 @@ export class OptOutController {
     summary: 'Ask for a standing exception for frequent, repetitive work',
     description:
       'Waits for the approvals its rule names (202); active once approved. Lapses when unused ' +
-      "for its rule's lapseAfterUnused; renewable by its subject with a fresh attestation.",
+      "for its rule's lapseAfterUnused; renewable by its subject with a fresh attestation, at " +
+      "most its rule's maxRenewals times.",
   })
   @ApiHeader(idempotencyHeader)
   @ApiBody({ schema: openApiSchema(StandingExceptionBody) })
@@ -136,8 +139,9 @@ export class OptOutController {
   @ApiOperation({
     summary: 'Ask for a legacy exemption on a resource flagged legacy',
     description:
-      'Names an owner and the compensating controls. Active at once (201) unless its rule ' +
-      'names an approval (202); the owner recertifies it before it ends.',
+      'Names an owner, who is not the requester, and the compensating controls. Active at once ' +
+      '(201) unless its rule names an approval (202); the owner recertifies it before it ends, at ' +
+      "most its rule's maxRenewals times.",
   })
   @ApiHeader(idempotencyHeader)
   @ApiBody({ schema: openApiSchema(LegacyExemptionBody) })
@@ -214,8 +218,10 @@ export class OptOutController {
   @ApiOperation({
     summary: 'Renew a standing exception (its subject) or recertify a legacy exemption (its owner)',
     description:
-      'Needs a fresh attestation. The new end is now + duration, which may not exceed the ' +
-      'rule maximum. Break-glass is never renewed: break glass again instead.',
+      'Needs a fresh attestation: not, ignoring case and spacing, the justification or an ' +
+      'earlier attestation. The new end is now + duration, which may not exceed the rule ' +
+      "maximum, and at most the rule's maxRenewals renewals are taken. Break-glass is never " +
+      'renewed: break glass again instead.',
   })
   @ApiParam(idParam)
   @ApiBody({ schema: openApiSchema(RenewBody) })
@@ -224,8 +230,10 @@ export class OptOutController {
     400: 'validation-failed: a bad duration or no attestation',
     403: 'not-allowed-to-renew',
     404: 'unknown-opt-out',
-    409: 'break-glass-not-renewable or not-active',
-    422: 'duration-exceeds-maximum, with rule and maximumDuration',
+    409:
+      'break-glass-not-renewable, not-active, or renewal-limit-reached with rule ' +
+      '(<ruleId>.maxRenewals) and maxRenewals',
+    422: 'attestation-not-fresh, or duration-exceeds-maximum with rule and maximumDuration',
   })
   renew(
     @Param(new ZodPipe(OptOutIdParams)) params: OptOutIdParams,

@@ -37,6 +37,7 @@ export class OptOutCommandRefusedError extends DomainError {
       optOutId,
       ...(error.rule === undefined ? {} : { rule: error.rule }),
       ...(error.maximumDuration === undefined ? {} : { maximumDuration: error.maximumDuration }),
+      ...(error.maxRenewals === undefined ? {} : { maxRenewals: error.maxRenewals }),
     });
   }
 }

@@ -56,6 +56,8 @@ export const OptOutRefusalReason = z.enum([
   'incident-required',
   'ticket-required',
   'owner-required',
+  /** A legacy exemption's owner answers for it and recertifies it, so is never its requester. */
+  'owner-is-requester',
   'compensating-controls-required',
   'not-a-legacy-resource',
   'duration-exceeds-maximum',
@@ -71,7 +73,11 @@ export const OptOutRefused = z.object({
   role: RoleName,
   duration: IsoDuration,
   reason: OptOutRefusalReason,
-  /** The rule that refused it, as the policy file names it (e.g. `compliance.pci`). */
+  /**
+   * What refused it, as a path a reader can follow: into the policy file (`compliance.pci`,
+   * `prod-break-glass.maxDuration`, `resources`) or, for what the kind always needs, the rule id
+   * and the missing request field (`prod-break-glass.incident`, `mainframe-legacy.owner`).
+   */
   rule: Identifier,
   message: z.string(),
   maximumDuration: IsoDuration.nullable(),

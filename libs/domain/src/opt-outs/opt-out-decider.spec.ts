@@ -1,15 +1,17 @@
 import { Principal } from '@app/contracts';
 import {
+  comparableText,
   decideOptOut,
   evolveOptOut,
   OptOutCommand,
   OptOutDecision,
   OptOutOutcome,
+  OptOutErrorHttpStatus,
   OptOutRequestInput,
   OptOutState,
   requestOptOut,
 } from './opt-out-decider';
-import { evaluateOptOut, OptOutEligibilityInput } from './opt-out-eligibility';
+import { evaluateOptOut, OptOutEligibilityInput, OptOutTerms } from './opt-out-eligibility';
 import {
   aBreakGlass,
   aLegacyExemption,
@@ -91,7 +93,7 @@ describe(requestOptOut.name, () => {
     expect(events.map((event) => event.type)).toEqual(['OptOutRequested', 'OptOutRefused']);
     expect(events[1]?.data).toMatchObject({
       reason: 'incident-required',
-      rule: 'prod-break-glass',
+      rule: 'prod-break-glass.incident',
     });
     expect(events[0]?.data).toMatchObject({ ruleId: 'prod-break-glass', maximumDuration: 'PT4H' });
     expect(state.status).toBe('refused');
@@ -280,6 +282,132 @@ describe(decideOptOut.name, () => {
           attestation: 'x',
         }),
       ).toMatchObject({ ok: false, error: { code: 'not-allowed-to-renew' } });
+    });
+  });
+
+  describe('renewing no more than the rule allows', () => {
+    const renewal = (attestation: string, by: Principal = seniorDba): OptOutCommand => ({
+      kind: 'renew',
+      by,
+      durationMs: 20 * DAY_MS,
+      attestation,
+    });
+
+    function renewedTwice(): OptOutState {
+      const active = activeStandingException();
+      const once = then(active, when(active, renewal('week 2: lag checks continue')));
+      return then(once, when(once, renewal('week 5: the last shard moves on Friday')));
+    }
+
+    it('refuses a renewal past maxRenewals, naming the rule path and the limit', () => {
+      const decision = when(renewedTwice(), renewal('week 8: one more shard'));
+
+      expect(decision).toEqual({
+        ok: false,
+        error: {
+          code: 'renewal-limit-reached',
+          rule: 'replication-debugging.maxRenewals',
+          maxRenewals: 2,
+          message: expect.stringMatching(
+            /^replication-debugging allows 2 renewals of a standing-exception and \S+ has had 2 renewals; it ends at /,
+          ),
+        },
+      });
+    });
+
+    it('answers renewal-limit-reached with a conflict status', () => {
+      expect(OptOutErrorHttpStatus['renewal-limit-reached']).toBe(409);
+    });
+
+    it('refuses every renewal when the rule allows none', () => {
+      const active = activeStandingException();
+      const none = { ...active, terms: { ...active.terms!, maxRenewals: 0 } };
+
+      expect(when(none, renewal('still needed'))).toMatchObject({
+        ok: false,
+        error: { code: 'renewal-limit-reached', maxRenewals: 0 },
+      });
+    });
+
+    it('takes one stored without a renewal limit as having none left', () => {
+      const active = activeStandingException();
+      const { maxRenewals: _maxRenewals, ...withoutLimit } = active.terms!;
+
+      expect(when({ ...active, terms: withoutLimit as OptOutTerms }, renewal('ok'))).toMatchObject({
+        ok: false,
+        error: { code: 'renewal-limit-reached', rule: 'replication-debugging.maxRenewals' },
+      });
+    });
+
+    it('recertifies a legacy exemption no more often than its rule allows', () => {
+      const owner = { id: 'u-900', groups: [] };
+      const active = given(aLegacyExemption({ durationMs: 60 * DAY_MS }), 'P60D');
+      const recertified = then(active, when(active, renewal('controls hold', owner)));
+
+      expect(when(recertified, renewal('controls still hold', owner))).toMatchObject({
+        ok: false,
+        error: { code: 'renewal-limit-reached', rule: 'mainframe-legacy.maxRenewals' },
+      });
+    });
+
+    it('checks the limit before the attestation: no wording would help', () => {
+      const decision = when(renewedTwice(), renewal('week 2: lag checks continue'));
+
+      expect(decision).toMatchObject({ ok: false, error: { code: 'renewal-limit-reached' } });
+    });
+  });
+
+  describe('renewing with a fresh attestation', () => {
+    const renewal = (attestation: string): OptOutCommand => ({
+      kind: 'renew',
+      by: seniorDba,
+      durationMs: 20 * DAY_MS,
+      attestation,
+    });
+
+    it('refuses the justification again, whatever its case and spacing', () => {
+      const decision = when(activeStandingException(), renewal('  Replica\tLAG   on orders '));
+
+      expect(decision).toEqual({
+        ok: false,
+        error: {
+          code: 'attestation-not-fresh',
+          message: expect.stringContaining('the attestation repeats its justification'),
+        },
+      });
+    });
+
+    it('refuses an earlier attestation again, naming which renewal said it', () => {
+      const active = activeStandingException();
+      const renewed = then(active, when(active, renewal('week 2: lag checks continue')));
+
+      const decision = when(renewed, renewal('WEEK 2:  lag checks continue'));
+
+      expect(decision).toMatchObject({
+        ok: false,
+        error: {
+          code: 'attestation-not-fresh',
+          message: expect.stringContaining('repeats the attestation of renewal 1'),
+        },
+      });
+    });
+
+    it('answers attestation-not-fresh as an unprocessable request', () => {
+      expect(OptOutErrorHttpStatus['attestation-not-fresh']).toBe(422);
+    });
+
+    it('accepts an attestation that says something new', () => {
+      const active = activeStandingException();
+      const renewed = then(active, when(active, renewal('week 2: lag checks continue')));
+
+      const events = eventsOf(when(renewed, renewal('week 5: the last shard moves on Friday')));
+
+      expect(events).toEqual([
+        {
+          type: 'OptOutRenewed',
+          data: expect.objectContaining({ attestation: 'week 5: the last shard moves on Friday' }),
+        },
+      ]);
     });
   });
 
@@ -490,6 +618,23 @@ describe(decideOptOut.name, () => {
       expect(eventsOf(when(due.reduce(evolveOptOut, active), command))).toEqual([]);
       expect(eventsOf(when(renewed, command))).toEqual([]);
     });
+  });
+});
+
+describe(comparableText.name, () => {
+  it.each([
+    ['surrounding spaces', '  still needed \n', 'still needed'],
+    ['runs of spaces, tabs and line breaks', 'still\t needed\n\nnow', 'still needed now'],
+    ['case', 'Still NEEDED', 'still needed'],
+    ['compatibility forms of the same letters', 'ｓｔｉｌｌ needed', 'still needed'],
+  ])('ignores %s', (_name, text, expected) => {
+    expect(comparableText(text)).toBe(expected);
+  });
+
+  it('keeps the words, so a different statement stays different', () => {
+    expect(comparableText('lag checks for week 2')).not.toBe(
+      comparableText('lag checks for week 3'),
+    );
   });
 });
 

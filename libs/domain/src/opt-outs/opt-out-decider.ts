@@ -154,6 +154,8 @@ export type OptOutErrorCode =
   | 'already-approved-by-you'
   | 'break-glass-not-renewable'
   | 'not-allowed-to-renew'
+  | 'renewal-limit-reached'
+  | 'attestation-not-fresh'
   | 'duration-exceeds-maximum'
   | 'not-allowed-to-report-use'
   | 'not-allowed-to-revoke'
@@ -166,9 +168,11 @@ export type OptOutErrorCode =
 export interface OptOutError {
   code: OptOutErrorCode;
   message: string;
-  /** For duration-exceeds-maximum: the rule path and the maximum. */
+  /** For duration-exceeds-maximum and renewal-limit-reached: the policy path that refused it. */
   rule?: string;
   maximumDuration?: string;
+  /** For renewal-limit-reached: how many renewals its rule allows. */
+  maxRenewals?: number;
 }
 
 export type OptOutDecision =
@@ -182,6 +186,8 @@ export const OptOutErrorHttpStatus: Record<OptOutErrorCode, number> = {
   'already-approved-by-you': 409,
   'break-glass-not-renewable': 409,
   'not-allowed-to-renew': 403,
+  'renewal-limit-reached': 409,
+  'attestation-not-fresh': 422,
   'duration-exceeds-maximum': 422,
   'not-allowed-to-report-use': 403,
   'not-allowed-to-revoke': 403,
@@ -516,6 +522,7 @@ function checkApprover(state: OptOutState, approver: Principal): OptOutError | n
   return null;
 }
 
+// The limit comes before the attestation and the duration: no other wording or length would help.
 function renew(
   state: OptOutState,
   by: Principal,
@@ -538,6 +545,17 @@ function renew(
     return fail('not-allowed-to-renew', `only ${who} ${renewer ?? ''} may renew ${state.optOutId}`);
   }
   const terms = termsOf(state);
+  const limitReached = checkRenewalLimit(state);
+  if (limitReached !== null) {
+    return { ok: false, error: limitReached };
+  }
+  const repeated = repeatedStatement(state, attestation);
+  if (repeated !== null) {
+    return fail(
+      'attestation-not-fresh',
+      `the attestation repeats ${repeated}; say what still makes ${state.optOutId} necessary now`,
+    );
+  }
   if (durationMs > terms.maximumDurationMs) {
     const maximum = formatDuration(terms.maximumDurationMs);
     return {
@@ -566,6 +584,59 @@ function renew(
     },
   };
   return { ok: true, events: [renewed] };
+}
+
+/** How many renewals its terms allow in all; null for one never renewed, or never active. */
+export function renewalsAllowed(state: OptOutState): number | null {
+  if (state.kind === 'break-glass' || state.terms === null) {
+    return null;
+  }
+  // One recorded before its rule had maxRenewals carries no limit: it is taken as having none
+  // left, so that it still ends, and its holder asks for a new one.
+  return state.terms.maxRenewals ?? 0;
+}
+
+function checkRenewalLimit(state: OptOutState): OptOutError | null {
+  const allowed = renewalsAllowed(state) ?? 0;
+  if (state.renewals.length < allowed) {
+    return null;
+  }
+  const ruleId = state.ruleId ?? 'optOuts.rules';
+  return {
+    code: 'renewal-limit-reached',
+    message:
+      `${ruleId} allows ${renewalCount(allowed)} of a ${state.kind} and ${state.optOutId} has ` +
+      `had ${renewalCount(state.renewals.length)}; it ends at ${state.endsAt ?? 'its end'}, ` +
+      'after which a new one must be asked for',
+    rule: `${ruleId}.maxRenewals`,
+    maxRenewals: allowed,
+  };
+}
+
+function renewalCount(count: number): string {
+  return count === 1 ? '1 renewal' : `${count} renewals`;
+}
+
+// Limitation: freshness is judged on the text only; the same claim in other words ("x", then
+// "x.") passes, and whether an attestation says anything is left to the people who read it.
+/** What the attestation says again, if it is the justification or an earlier attestation. */
+function repeatedStatement(state: OptOutState, attestation: string): string | null {
+  const said = comparableText(attestation);
+  if (comparableText(state.justification) === said) {
+    return 'its justification';
+  }
+  const earlier = state.renewals.findIndex(
+    (renewal) => comparableText(renewal.attestation) === said,
+  );
+  return earlier === -1 ? null : `the attestation of renewal ${earlier + 1}`;
+}
+
+/**
+ * Text as a reader would tell it apart: the same words with other spacing, case or
+ * compatibility forms of the same characters are the same statement.
+ */
+export function comparableText(text: string): string {
+  return text.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
 function reportUse(

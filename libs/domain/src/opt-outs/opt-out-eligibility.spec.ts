@@ -6,6 +6,7 @@ import {
   aStandingException,
   DAY_MS,
   HOUR_MS,
+  mainframeOperator,
   NOW,
   OPT_OUT_POLICIES,
   OPT_OUT_POLICY_YAML,
@@ -64,6 +65,7 @@ describe(evaluateOptOut.name, () => {
         reviewWithinMs: 2 * DAY_MS,
         lapseAfterUnusedMs: null,
         recertifyBeforeMs: null,
+        maxRenewals: null,
       });
     });
 
@@ -122,7 +124,10 @@ describe(evaluateOptOut.name, () => {
     it('refuses without an incident', () => {
       const result = refusalOf(evaluateOptOut(OPT_OUT_POLICIES, aBreakGlass({ incident: ' ' })));
 
-      expect(result).toMatchObject({ reason: 'incident-required', rule: 'prod-break-glass' });
+      expect(result).toMatchObject({
+        reason: 'incident-required',
+        rule: 'prod-break-glass.incident',
+      });
     });
 
     it('refuses a person whose eligibility is suspended', () => {
@@ -173,7 +178,7 @@ describe(evaluateOptOut.name, () => {
         eligible: true,
         rule: { id: 'replication-debugging' },
         approval: { approverGroups: ['security-leads'], approvalsRequired: 1 },
-        terms: { lapseAfterUnusedMs: 7 * DAY_MS, maximumDurationMs: 30 * DAY_MS },
+        terms: { lapseAfterUnusedMs: 7 * DAY_MS, maximumDurationMs: 30 * DAY_MS, maxRenewals: 2 },
       });
     });
 
@@ -207,16 +212,17 @@ describe(evaluateOptOut.name, () => {
       if (!result.eligible) throw new Error(`expected eligible, got ${result.reason}`);
       expect(result.approval).toBeNull();
       expect(result.window.recertifyBy).toEqual(new Date(NOW.getTime() + 46 * DAY_MS));
+      expect(result.terms.maxRenewals).toBe(1);
     });
 
-    it('refuses a resource not flagged legacy', () => {
+    it('refuses a resource not flagged legacy, naming the resources section', () => {
       const result = refusalOf(
         evaluateOptOut(OPT_OUT_POLICIES, aLegacyExemption({ resource: 'db:orders-prod' })),
       );
 
       expect(result).toMatchObject({
         reason: 'not-a-legacy-resource',
-        rule: 'mainframe-legacy',
+        rule: 'resources',
         message: 'db:orders-prod is not flagged legacy, so it cannot have a legacy exemption',
       });
     });
@@ -224,7 +230,32 @@ describe(evaluateOptOut.name, () => {
     it('refuses without an owner', () => {
       const result = refusalOf(evaluateOptOut(OPT_OUT_POLICIES, aLegacyExemption({ owner: null })));
 
-      expect(result).toMatchObject({ reason: 'owner-required', rule: 'mainframe-legacy' });
+      expect(result).toMatchObject({ reason: 'owner-required', rule: 'mainframe-legacy.owner' });
+    });
+
+    it('refuses the requester as its own owner, who could then recertify it', () => {
+      const result = refusalOf(
+        evaluateOptOut(OPT_OUT_POLICIES, aLegacyExemption({ owner: mainframeOperator.id })),
+      );
+
+      expect(result).toEqual({
+        eligible: false,
+        reason: 'owner-is-requester',
+        rule: 'mainframe-legacy.owner',
+        message:
+          'u-303 cannot own their own legacy exemption: its owner answers for it and ' +
+          'recertifies it, so must be someone else',
+        maximumDuration: null,
+        matchedRule: expect.objectContaining({ id: 'mainframe-legacy' }),
+      });
+    });
+
+    it('refuses the requester as owner however the id is spaced or cased', () => {
+      const result = refusalOf(
+        evaluateOptOut(OPT_OUT_POLICIES, aLegacyExemption({ owner: ' U-303 ' })),
+      );
+
+      expect(result.reason).toBe('owner-is-requester');
     });
 
     it('refuses without a compensating control', () => {
@@ -234,7 +265,7 @@ describe(evaluateOptOut.name, () => {
 
       expect(result).toMatchObject({
         reason: 'compensating-controls-required',
-        rule: 'mainframe-legacy',
+        rule: 'mainframe-legacy.compensatingControls',
       });
     });
   });

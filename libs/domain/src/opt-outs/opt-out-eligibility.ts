@@ -32,6 +32,8 @@ export interface OptOutTerms {
   reviewWithinMs: number | null;
   lapseAfterUnusedMs: number | null;
   recertifyBeforeMs: number | null;
+  /** Null for break-glass, which is never renewed. */
+  maxRenewals: number | null;
 }
 
 export interface OptOutWindow {
@@ -59,7 +61,7 @@ export interface EligibleOptOut {
 export interface RefusedOptOut {
   eligible: false;
   reason: OptOutRefusalReason;
-  /** Where in the policy file the refusal comes from, e.g. `compliance.pci`. */
+  /** What refused it, as a path into the policy file or the request; see checkConditions. */
   rule: string;
   message: string;
   /** The maximum that was exceeded, when that is the reason. */
@@ -190,6 +192,14 @@ function coversRequest(rule: OptOutRule, input: OptOutEligibilityInput): boolean
 
 // The order of the checks is the order a refusal names them: who, what the token says,
 // suspension, what the kind needs written down, and last how long.
+//
+// Every refusal names a path a reader can follow. Sections of the policy file stand alone
+// (`optOuts`, `optOuts.rules`, `compliance.<tag>`, `resources` for the legacy flag). Anything a
+// rule decides starts with the rule's id: then the rule's own field when the policy sets the
+// condition (`<id>.eligible.groups`, `<id>.eligible.attributes.<name>`, `<id>.reviewWithin`,
+// `<id>.requireTicket`, `<id>.maxDuration`), or the request's field when the kind always needs it
+// (`<id>.incident`, `<id>.owner`, `<id>.compensatingControls`). No rule field has those names, so
+// the two cannot be confused.
 function checkConditions(
   rule: OptOutRule,
   input: OptOutEligibilityInput,
@@ -274,7 +284,11 @@ function checkKindRequirements(
   switch (rule.kind) {
     case 'break-glass':
       return isBlank(input.incident)
-        ? requirement('incident-required', rule.id, 'break-glass access needs an incident')
+        ? requirement(
+            'incident-required',
+            `${rule.id}.incident`,
+            'break-glass access needs an incident',
+          )
         : null;
     case 'standing-exception':
       return rule.requireTicket && isBlank(input.ticket)
@@ -299,21 +313,39 @@ function checkLegacyRequirements(
   if (!legacyResource) {
     return requirement(
       'not-a-legacy-resource',
-      rule.id,
+      'resources',
       `${input.resource} is not flagged legacy, so it cannot have a legacy exemption`,
     );
   }
-  if (isBlank(input.owner)) {
-    return requirement('owner-required', rule.id, 'a legacy exemption needs a named owner');
+  const owner = input.owner?.trim() ?? '';
+  if (owner === '') {
+    return requirement(
+      'owner-required',
+      `${rule.id}.owner`,
+      'a legacy exemption needs a named owner',
+    );
+  }
+  if (isSamePerson(owner, input.requester.id)) {
+    return requirement(
+      'owner-is-requester',
+      `${rule.id}.owner`,
+      `${input.requester.id} cannot own their own legacy exemption: its owner answers for it ` +
+        'and recertifies it, so must be someone else',
+    );
   }
   if (input.compensatingControls.every((control) => control.trim() === '')) {
     return requirement(
       'compensating-controls-required',
-      rule.id,
+      `${rule.id}.compensatingControls`,
       'a legacy exemption needs at least one compensating control written down',
     );
   }
   return null;
+}
+
+// Without case or surrounding spaces: an id spelt another way still names the same person.
+function isSamePerson(owner: string, requesterId: string): boolean {
+  return owner.trim().toLowerCase() === requesterId.trim().toLowerCase();
 }
 
 function checkDuration(rule: OptOutRule, input: OptOutEligibilityInput): Refusal | null {
@@ -338,6 +370,7 @@ function eligible(rule: OptOutRule, input: OptOutEligibilityInput): EligibleOptO
     reviewWithinMs: rule.kind === 'break-glass' ? rule.reviewWithinMs : null,
     lapseAfterUnusedMs: rule.kind === 'standing-exception' ? rule.lapseAfterUnusedMs : null,
     recertifyBeforeMs: rule.kind === 'legacy-exemption' ? rule.recertifyBeforeMs : null,
+    maxRenewals: rule.kind === 'break-glass' ? null : rule.maxRenewals,
   };
   const approval =
     rule.approval === null

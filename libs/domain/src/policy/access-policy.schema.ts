@@ -103,6 +103,24 @@ const OptOutApprovalSchema = z.strictObject({
   approvalsRequired: z.number().int().min(1),
 });
 
+const RENEWAL_LIMIT_FORM = 'a whole number of renewals, 0 or more (0: never renewed)';
+
+/**
+ * Required, with no default: how long an exception may live at most, (maxRenewals + 1) times
+ * maxDuration, is a risk decision for the policy's author, not for the code. A file written before
+ * the field existed is refused at start-up naming it, instead of quietly getting a limit nobody
+ * chose.
+ */
+const RenewalLimitField = z
+  .number({
+    error: (issue) =>
+      issue.input === undefined
+        ? `is required, so that renewals come to an end; ${RENEWAL_LIMIT_FORM}`
+        : `must be ${RENEWAL_LIMIT_FORM}`,
+  })
+  .int(`must be ${RENEWAL_LIMIT_FORM}`)
+  .min(0, `must be ${RENEWAL_LIMIT_FORM}`);
+
 const optOutRuleFields = {
   id: Identifier,
   description: z.string().optional(),
@@ -126,6 +144,8 @@ const StandingExceptionRuleSchema = z.strictObject({
   requireTicket: z.boolean().default(true),
   approval: OptOutApprovalSchema,
   lapseAfterUnused: DurationField,
+  /** Renewals by its subject, each with a fresh attestation, before a new one must be asked for. */
+  maxRenewals: RenewalLimitField,
 });
 
 const LegacyExemptionRuleSchema = z
@@ -135,6 +155,8 @@ const LegacyExemptionRuleSchema = z
     approval: OptOutApprovalSchema.optional(),
     /** The owner is asked to recertify this long before the end. */
     recertifyBefore: DurationField,
+    /** Recertifications by its owner before a new exemption must be asked for. */
+    maxRenewals: RenewalLimitField,
   })
   .superRefine((rule, ctx) => {
     if (rule.recertifyBefore >= rule.maxDuration) {

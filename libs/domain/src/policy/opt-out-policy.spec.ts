@@ -74,6 +74,7 @@ describe('opt-out sections of the policy file', () => {
         requireTicket: true,
         approval: { groups: ['security-leads'], approvalsRequired: 1 },
         lapseAfterUnusedMs: 7 * DAY,
+        maxRenewals: 2,
       },
       {
         id: 'mainframe-legacy',
@@ -85,6 +86,7 @@ describe('opt-out sections of the policy file', () => {
         maxDurationMs: 90 * DAY,
         approval: null,
         recertifyBeforeMs: 14 * DAY,
+        maxRenewals: 1,
       },
     ]);
   });
@@ -126,7 +128,7 @@ maxDuration: PT4H`),
     ]);
   });
 
-  it('refuses a standing exception without approval or lapseAfterUnused', () => {
+  it('refuses a standing exception without approval, lapseAfterUnused or maxRenewals', () => {
     const problems = problemsOf(
       withRule(`
 id: se
@@ -140,8 +142,71 @@ maxDuration: P30D`),
       expect.arrayContaining([
         expect.stringMatching(/^optOuts\.rules\[0\]\.approval: /),
         expect.stringMatching(/^optOuts\.rules\[0\]\.lapseAfterUnused: is required/),
+        expect.stringMatching(/^optOuts\.rules\[0\]\.maxRenewals: is required/),
       ]),
     );
+  });
+
+  describe('maxRenewals', () => {
+    const standingException = (maxRenewals: string) =>
+      withRule(`
+id: se
+kind: standing-exception
+resources: ['db:*']
+eligible: { groups: [dba] }
+maxDuration: P30D
+approval: { groups: [security-leads], approvalsRequired: 1 }
+lapseAfterUnused: P7D
+${maxRenewals}`);
+
+    it('is required, with no default, so that no file leaves renewals unbounded', () => {
+      expect(problemsOf(standingException(''))).toEqual([
+        'optOuts.rules[0].maxRenewals: is required, so that renewals come to an end; a whole ' +
+          'number of renewals, 0 or more (0: never renewed)',
+      ]);
+    });
+
+    it('accepts 0: an opt-out that is never renewed', () => {
+      const policies = parsePolicySet(standingException('maxRenewals: 0'), 'opt-outs.yaml');
+
+      expect(policies.optOuts?.rules[0]).toMatchObject({ maxRenewals: 0 });
+    });
+
+    it.each([
+      ['a negative number', 'maxRenewals: -1'],
+      ['a fraction', 'maxRenewals: 1.5'],
+      ['text', "maxRenewals: 'two'"],
+      ['a null', 'maxRenewals: null'],
+    ])('refuses %s, naming the path', (_name, line) => {
+      expect(problemsOf(standingException(line))).toEqual([
+        'optOuts.rules[0].maxRenewals: must be a whole number of renewals, 0 or more (0: never ' +
+          'renewed)',
+      ]);
+    });
+
+    it('is required on a legacy exemption too', () => {
+      const problems = problemsOf(
+        withRule(`
+id: legacy
+kind: legacy-exemption
+resources: ['app:*']
+eligible: { groups: [ops] }
+maxDuration: P90D
+recertifyBefore: P14D`),
+      );
+
+      expect(problems).toEqual([
+        expect.stringMatching(/^optOuts\.rules\[0\]\.maxRenewals: is required/),
+      ]);
+    });
+
+    it('does not belong on break-glass, which is never renewed', () => {
+      const problems = problemsOf(
+        OPT_OUT_POLICY_YAML.replace('reviewWithin: P2D', 'reviewWithin: P2D\n      maxRenewals: 1'),
+      );
+
+      expect(problems).toEqual([expect.stringMatching(/^optOuts\.rules\[0\]: .*maxRenewals/)]);
+    });
   });
 
   it('refuses a legacy exemption whose recertification lead is not shorter than its maximum', () => {
@@ -152,7 +217,8 @@ kind: legacy-exemption
 resources: ['app:*']
 eligible: { groups: [ops] }
 maxDuration: P14D
-recertifyBefore: P14D`),
+recertifyBefore: P14D
+maxRenewals: 1`),
     );
 
     expect(problems).toEqual([
@@ -169,7 +235,8 @@ id: legacy
 kind: legacy-exemption
 resources: ['app:*']
 eligible: { groups: [ops] }
-maxDuration: P14D`),
+maxDuration: P14D
+maxRenewals: 1`),
     );
 
     expect(problems).toEqual([

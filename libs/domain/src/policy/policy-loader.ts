@@ -93,6 +93,7 @@ function toOptOutRule(rule: NonNullable<AccessPolicyFile['optOuts']>['rules'][nu
         requireTicket: rule.requireTicket,
         approval: rule.approval,
         lapseAfterUnusedMs: rule.lapseAfterUnused,
+        maxRenewals: rule.maxRenewals,
       };
     case 'legacy-exemption':
       return {
@@ -100,6 +101,7 @@ function toOptOutRule(rule: NonNullable<AccessPolicyFile['optOuts']>['rules'][nu
         kind: rule.kind,
         approval: rule.approval ?? null,
         recertifyBeforeMs: rule.recertifyBefore,
+        maxRenewals: rule.maxRenewals,
       };
     default:
       return unreachable(rule);

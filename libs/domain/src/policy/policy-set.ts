@@ -94,12 +94,16 @@ export interface StandingExceptionRule extends OptOutRuleBase {
   requireTicket: boolean;
   approval: OptOutApprovalPolicy;
   lapseAfterUnusedMs: number;
+  /** How many times it may be renewed; then it ends and a new one must be asked for. */
+  maxRenewals: number;
 }
 
 export interface LegacyExemptionRule extends OptOutRuleBase {
   kind: 'legacy-exemption';
   approval: OptOutApprovalPolicy | null;
   recertifyBeforeMs: number;
+  /** How many times its owner may recertify it; then it ends and a new one must be asked for. */
+  maxRenewals: number;
 }
 
 export type OptOutRule = BreakGlassRule | StandingExceptionRule | LegacyExemptionRule;

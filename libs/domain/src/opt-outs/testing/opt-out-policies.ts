@@ -39,12 +39,14 @@ optOuts:
       maxDuration: P30D
       approval: { groups: [security-leads], approvalsRequired: 1 }
       lapseAfterUnused: P7D
+      maxRenewals: 2
     - id: mainframe-legacy
       kind: legacy-exemption
       resources: ['app:mainframe-*', 'db:orders-prod']
       eligible: { groups: [mainframe-ops] }
       maxDuration: P90D
       recertifyBefore: P14D
+      maxRenewals: 1
 `;
 
 export const OPT_OUT_POLICIES: PolicySet = parsePolicySet(OPT_OUT_POLICY_YAML, 'opt-outs.yaml');
