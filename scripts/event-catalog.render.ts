@@ -73,7 +73,8 @@ const eventPurpose: Record<(typeof EventTypes)[number], { producer: string; mean
   },
   OptOutRefused: {
     producer: 'approvals',
-    meaning: 'An opt-out was refused; `rule` names the policy rule that refused it.',
+    meaning:
+      'An opt-out was refused; `rule` is the path in the policy file (or the request field) that refused it.',
   },
   OptOutApprovalRecorded: {
     producer: 'approvals',
