@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainEvent, Principal } from '@app/contracts';
 import { aGrantIssued, anEvent } from '@app/contracts/testing';
+import { callAs, users } from './support/http';
 import { AnomalyEvent, recordedAnomalies, waitForDetection } from './support/ledger-queries';
 import {
   anOptOut,
@@ -280,6 +281,41 @@ describe('anomaly detection in the ledger', () => {
 
     expect(anomaly!.data.relatedIds).toEqual([rushed.requestId]);
     expect(anomaly!.partitionKey).toBe(rushed.requestId);
+  });
+
+  const anomaliesInTrail = async (query: string, count: number) =>
+    waitFor(`${count} anomaly record(s) in the audit trail of ${query}`, async () => {
+      const result = await callAs(users.auditor, 'GET', `${stack.url('ledger')}/audit?${query}`);
+      const found = (result.body.records as { eventType: string; summary: string }[]).filter(
+        (record) => record.eventType === 'AnomalyDetected',
+      );
+      return found.length >= count ? found : undefined;
+    });
+
+  it("files an opt-out's anomalies in its audit trail, by its opt-out id", async () => {
+    const found = await anomaliesInTrail(`optOutId=${night.optOutId}`, 2);
+
+    expect(found).toEqual([
+      expect.objectContaining({ optOutId: night.optOutId, requestId: null, subject: 'u-night' }),
+      expect.objectContaining({ optOutId: night.optOutId, requestId: null, subject: 'u-night' }),
+    ]);
+    expect(found.map((record) => record.summary).sort()).toEqual([
+      expect.stringContaining('anomaly break-glass-outside-hours'),
+      expect.stringContaining('anomaly first-access-to-resource'),
+    ]);
+  });
+
+  it("files an approval's anomaly in its request's audit trail, naming the approver", async () => {
+    const [record] = await anomaliesInTrail(`requestId=${rushed.requestId}`, 1);
+
+    expect(record).toMatchObject({
+      requestId: rushed.requestId,
+      optOutId: null,
+      subject: 'u-rush-approver',
+      resource: 'db:rush-prod',
+    });
+    const byApprover = await anomaliesInTrail('subject=u-rush-approver', 1);
+    expect(byApprover).toEqual([record]);
   });
 
   it('finds nothing in a normal history', async () => {

@@ -1,3 +1,4 @@
+import { anEvent } from '@app/contracts/testing';
 import { ManualClock } from '@app/domain';
 import { callAs, users } from './support/http';
 import { waitForDetection } from './support/ledger-queries';
@@ -36,7 +37,8 @@ describe('opt-outs in the ledger: grants, audit trail and the report', () => {
   let ledger: string;
 
   // u-101 breaks glass (still active); u-102's standing exception is used, renewed and revoked;
-  // u-103's request is refused; a review of u-101's earlier break-glass is overdue.
+  // u-103's request is refused; the review of u-101's break-glass is overdue; u-104's break-glass
+  // of three days before the period is reviewed, late, in it.
   const active = anOptOut({
     requester: onCall('u-101', ['sre']),
     resource: 'db:orders-prod',
@@ -75,7 +77,27 @@ describe('opt-outs in the ledger: grants, audit trail and the report', () => {
     incident: 'INC-1',
     reviewBy: at(MONDAY_10, 150),
   });
+  const earlier = anOptOut({
+    requester: onCall('u-104', ['sre']),
+    resource: 'db:reports-prod',
+    time: at(MONDAY_10, -3 * 24 * 60),
+  });
+  const earlierReviewedAt = at(MONDAY_10, 160);
+  const earlierReviewed = anEvent(
+    'BreakGlassReviewed',
+    {
+      optOutId: earlier.optOutId,
+      subject: 'u-104',
+      reviewer: 'u-900',
+      outcome: 'unjustified',
+      late: true,
+      reviewedAt: earlierReviewedAt,
+    },
+    { time: earlierReviewedAt, causationId: earlier.activated.id },
+  );
   const events = [
+    earlier.requested,
+    earlier.activated,
     active.requested,
     active.activated,
     standing.requested,
@@ -83,7 +105,10 @@ describe('opt-outs in the ledger: grants, audit trail and the report', () => {
     ...standingLater,
     refused,
     overdue,
+    earlierReviewed,
   ];
+  // first-access-to-resource for each activation: u-101's, u-102's and u-104's.
+  const anomalies = 3;
 
   beforeAll(async () => {
     // Anomalies happen when they are detected: within the period reported on.
@@ -101,7 +126,7 @@ describe('opt-outs in the ledger: grants, audit trail and the report', () => {
   const waitForAnomalies = () =>
     waitFor('the anomalies back in the ledger', async () => {
       const result = await callAs(users.auditor, 'GET', `${ledger}/ledger/verify`);
-      return result.body.entries >= events.length + 2;
+      return result.body.entries >= events.length + anomalies;
     });
 
   it('shows an active opt-out among the current grants, with its kind', async () => {
@@ -141,6 +166,8 @@ describe('opt-outs in the ledger: grants, audit trail and the report', () => {
   });
 
   it('tells the story of an opt-out in the audit trail, by its opt-out id', async () => {
+    await waitForAnomalies();
+
     const result = await callAs(
       users.auditor,
       'GET',
@@ -148,14 +175,18 @@ describe('opt-outs in the ledger: grants, audit trail and the report', () => {
     );
 
     expect(result.status).toBe(200);
-    expect(result.body.records.map((record: { eventType: string }) => record.eventType)).toEqual([
+    // Its anomaly is appended once detected, after whichever of its events were in the ledger.
+    const records = result.body.records as { eventType: string; summary: string }[];
+    const story = records.filter((record) => record.eventType !== 'AnomalyDetected');
+    expect(story.map((record) => record.eventType)).toEqual([
       'OptOutRequested',
       'OptOutActivated',
       'OptOutUsed',
       'OptOutRenewed',
       'OptOutRevoked',
     ]);
-    expect(result.body.records[2]).toMatchObject({
+    expect(records.length - story.length).toBe(1);
+    expect(story[2]).toMatchObject({
       actor: 'u-102',
       subject: 'u-102',
       resource: 'db:orders-prod',
@@ -163,7 +194,32 @@ describe('opt-outs in the ledger: grants, audit trail and the report', () => {
       optOutId: standing.optOutId,
       requestId: null,
     });
-    expect(result.body.records[4].summary).toContain('u-900 revoked standing-exception opt-out');
+    expect(story[4]!.summary).toContain('u-900 revoked standing-exception opt-out');
+  });
+
+  it('files the anomalies about an opt-out under it in the audit trail', async () => {
+    await waitForAnomalies();
+
+    const result = await callAs(
+      users.auditor,
+      'GET',
+      `${ledger}/audit?optOutId=${active.optOutId}`,
+    );
+
+    expect(result.status).toBe(200);
+    const found = result.body.records.filter(
+      (record: { eventType: string }) => record.eventType === 'AnomalyDetected',
+    );
+    expect(found).toEqual([
+      expect.objectContaining({
+        optOutId: active.optOutId,
+        requestId: null,
+        subject: 'u-101',
+        resource: 'db:orders-prod',
+        role: 'db-admin',
+        summary: expect.stringContaining('anomaly first-access-to-resource'),
+      }),
+    ]);
   });
 
   it('reports the opt-outs of a period as JSON', async () => {
@@ -188,8 +244,19 @@ describe('opt-outs in the ledger: grants, audit trail and the report', () => {
     expect(result.body.reviews.openAtEnd).toEqual([
       expect.objectContaining({ optOutId: active.optOutId, reviewedAt: null }),
     ]);
-    expect(result.body.anomaliesByRule).toEqual({ 'first-access-to-resource': 2 });
-    expect(result.body.optOuts).toHaveLength(3);
+    expect(result.body.reviews.done).toEqual([
+      {
+        optOutId: earlier.optOutId,
+        subject: 'u-104',
+        reviewer: 'u-900',
+        outcome: 'unjustified',
+        late: true,
+        reviewedAt: earlierReviewedAt,
+      },
+    ]);
+    expect(result.body.reviews.doneByOutcome).toEqual({ justified: 0, unjustified: 1 });
+    expect(result.body.anomaliesByRule).toEqual({ 'first-access-to-resource': anomalies });
+    expect(result.body.optOuts).toHaveLength(4);
   });
 
   it('reports a shorter period from its own entries only', async () => {
@@ -218,7 +285,34 @@ describe('opt-outs in the ledger: grants, audit trail and the report', () => {
     expect(text).toContain(`# Opt-outs from ${at(MONDAY_10, -60)}`);
     expect(text).toContain('- forbidden-by-compliance-tag: 1');
     expect(text).toContain(`- still open: break-glass ${active.optOutId} of u-101`);
-    expect(text).toContain('- first-access-to-resource: 2');
+    expect(text).toContain(`- first-access-to-resource: ${anomalies}`);
+    expect(text).toContain(
+      `- unjustified, late: break-glass ${earlier.optOutId} of u-104, reviewed by u-900 at ` +
+        earlierReviewedAt,
+    );
+  });
+
+  it('documents the report as JSON and as Markdown in the OpenAPI document', async () => {
+    const document = (await (await fetch(`${ledger}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { content: unknown }> }>>;
+    };
+
+    const ok = document.paths['/reports/opt-outs']!['get']!.responses['200']!;
+
+    expect(ok.content).toEqual({
+      'application/json': {
+        schema: expect.objectContaining({
+          type: 'object',
+          properties: expect.objectContaining({
+            reviews: expect.objectContaining({
+              properties: expect.objectContaining({ done: expect.anything() }),
+            }),
+            optOuts: expect.objectContaining({ type: 'array' }),
+          }),
+        }),
+      },
+      'text/markdown': { schema: { type: 'string' } },
+    });
   });
 
   it('refuses a period that ends before it starts, and callers outside the reader groups', async () => {
@@ -238,6 +332,20 @@ describe('opt-outs in the ledger: grants, audit trail and the report', () => {
     expect(outsider.status).toBe(403);
   });
 
+  it('names only the instants that do not parse, without comparing them', async () => {
+    const result = await callAs(
+      users.auditor,
+      'GET',
+      `${ledger}/reports/opt-outs?from=yesterday&to=2026-12-07`,
+    );
+
+    expect(result.status).toBe(400);
+    expect(result.body.problems).toEqual([
+      { field: 'from', reason: 'must be an ISO-8601 UTC instant' },
+      { field: 'to', reason: 'must be an ISO-8601 UTC instant' },
+    ]);
+  });
+
   it('rebuilds the projections, opt-outs included, to exactly the same state', async () => {
     await waitForAnomalies();
     const before = await projectionSnapshot(stack.namespace.databaseUrl);
@@ -246,6 +354,9 @@ describe('opt-outs in the ledger: grants, audit trail and the report', () => {
 
     expect(rebuilt.status).toBe(200);
     expect(await projectionSnapshot(stack.namespace.databaseUrl)).toEqual(before);
-    expect(before.optOutTargets).toHaveLength(3);
+    expect(before.optOutTargets).toHaveLength(4);
+    expect(
+      before.auditTrail.filter((row) => row.event_type === 'AnomalyDetected' && row.opt_out_id),
+    ).toHaveLength(anomalies);
   });
 });

@@ -253,7 +253,110 @@ describe(auditTrailChanges.name, () => {
     });
 
     it('gives the same state when the same entries are replayed twice over', () => {
-      const entries = entriesOf([...breakGlass.events, ...later, ...aGrantedRequest().events]);
+      const request = aGrantedRequest();
+      const entries = entriesOf([
+        ...breakGlass.events,
+        ...later,
+        ...request.events,
+        anEvent('AnomalyDetected', { relatedIds: [optOutId] }),
+        anEvent('AnomalyDetected', { rule: 'approval-too-fast', relatedIds: [request.requestId] }),
+      ]);
+
+      const once = replay(entries);
+
+      expect(replay(entries)).toEqual(once);
+      expect(replay(entries, once)).toEqual(once);
+      expect(replay([...entries, ...entries])).toEqual(once);
+    });
+  });
+
+  describe('of anomalies', () => {
+    const breakGlass = anActivatedOptOut({ subject: 'u-101', resource: 'db:orders-prod' });
+    const request = aGrantedRequest({ subject: 'u-102', approver: 'u-202', role: 'read-only' });
+    const aboutOptOut = anEvent('AnomalyDetected', {
+      rule: 'first-access-to-resource',
+      subject: 'u-101',
+      resource: 'db:orders-prod',
+      relatedIds: [breakGlass.optOutId],
+    });
+    const aboutApproval = anEvent('AnomalyDetected', {
+      rule: 'approval-too-fast',
+      subject: 'u-202',
+      team: null,
+      resource: 'db:orders-prod',
+      relatedIds: [request.requestId],
+    });
+    const history = [...breakGlass.events, ...request.events];
+
+    it('files an anomaly about an opt-out under that opt-out, with its subject and resource', () => {
+      const before = replay(entriesOf(history));
+
+      const after = replay(entriesOf([aboutOptOut], history.length + 1), before);
+
+      expect(after.records.get(history.length + 1)).toMatchObject({
+        eventType: 'AnomalyDetected',
+        optOutId: breakGlass.optOutId,
+        requestId: null,
+        subject: 'u-101',
+        resource: 'db:orders-prod',
+        role: 'db-admin',
+      });
+    });
+
+    it('files an anomaly about an approval under the request, naming the approver', () => {
+      const before = replay(entriesOf(history));
+
+      const after = replay(entriesOf([aboutApproval], history.length + 1), before);
+
+      expect(after.records.get(history.length + 1)).toMatchObject({
+        optOutId: null,
+        requestId: request.requestId,
+        subject: 'u-202',
+        resource: 'db:orders-prod',
+        role: 'read-only',
+      });
+    });
+
+    it('files an anomaly under neither when the ledger knew nothing of what it concerns', () => {
+      const stray = anEvent('AnomalyDetected', {
+        subject: 'u-303',
+        resource: null,
+        relatedIds: ['0b5c3a1e-6f2d-4e8a-9c7b-1d3f5a7c9e2b'],
+      });
+
+      const [record] = recordsOf(replay(entriesOf([stray])));
+
+      expect(record).toMatchObject({
+        optOutId: null,
+        requestId: null,
+        subject: 'u-303',
+        resource: null,
+        role: null,
+      });
+    });
+
+    it('files an anomaly the same whether its opt-out came in the same batch or before', () => {
+      const entries = entriesOf([...history, aboutOptOut, aboutApproval]);
+
+      const together = replay(entries);
+      const apart = replay(entries.slice(history.length), replay(entries.slice(0, history.length)));
+
+      expect(apart).toEqual(together);
+      expect(recordsOf(together).slice(-2)).toEqual([
+        expect.objectContaining({ optOutId: breakGlass.optOutId, requestId: null }),
+        expect.objectContaining({ optOutId: null, requestId: request.requestId }),
+      ]);
+    });
+
+    it('asks for the targets of what anomalies concern, as opt-out or as request', () => {
+      const entries = entriesOf([aboutOptOut, aboutApproval]);
+
+      expect(optOutsNeedingTargets(entries)).toEqual([breakGlass.optOutId, request.requestId]);
+      expect(requestsNeedingTargets(entries)).toEqual([breakGlass.optOutId, request.requestId]);
+    });
+
+    it('gives the same state when the same entries are replayed twice over', () => {
+      const entries = entriesOf([...history, aboutOptOut, aboutApproval]);
 
       const once = replay(entries);
 

@@ -62,10 +62,15 @@ export function requestIdOf(event: DomainEvent): string | null {
   return event.data.requestId;
 }
 
-/** The opt-out an event belongs to; anomalies and notices name no single one. */
+/** The opt-out an event belongs to by its own data; anomalies and notices carry no opt-out id. */
 export function optOutIdOf(event: DomainEvent): string | null {
   if (!isOptOutEvent(event)) return null;
   return 'optOutId' in event.data ? event.data.optOutId : null;
+}
+
+/** The opt-out or request an anomaly is about: its first related id, also its partition key. */
+export function anomalyConcernOf(event: DomainEvent): string | null {
+  return event.type === 'AnomalyDetected' ? (event.data.relatedIds[0] ?? null) : null;
 }
 
 /** The target an event states itself, for the events that carry subject, resource and role. */
@@ -156,6 +161,15 @@ export function auditTrailChanges(
   const optOuts = new Map(known.optOuts);
   const changes: AuditTrailChange[] = [];
   for (const entry of entries) {
+    const concern = anomalyConcernOf(entry.event);
+    if (concern !== null) {
+      changes.push({
+        kind: 'record-appended',
+        record: anomalyRecord(entry, concern, { requests: targets, optOuts }),
+      });
+      continue;
+    }
+
     const statedOptOut = optOutTargetStatedBy(entry.event);
     if (statedOptOut && !optOuts.has(statedOptOut.optOutId)) {
       optOuts.set(statedOptOut.optOutId, statedOptOut);
@@ -180,6 +194,27 @@ export function auditTrailChanges(
     });
   }
   return changes;
+}
+
+/**
+ * An anomaly's record, filed under the opt-out or the request it concerns, told apart by which of
+ * them the ledger knew a target for before the anomaly; it names the anomaly's own subject (for an
+ * approval, the approver) and resource, and the role of the access concerned.
+ */
+function anomalyRecord(
+  entry: ProjectedEntry,
+  concern: string,
+  known: KnownTargets,
+): AuditTrailRecord {
+  const optOut = known.optOuts.get(concern);
+  const request = optOut ? undefined : known.requests.get(concern);
+  const record = auditTrailRecord(entry, undefined, optOut ? concern : null);
+  return {
+    ...record,
+    resource: record.resource ?? (optOut ?? request)?.resource ?? null,
+    role: (optOut ?? request)?.role ?? null,
+    requestId: request ? concern : null,
+  };
 }
 
 /**
@@ -223,7 +258,7 @@ export function applyAuditTrailChanges(
 export function requestsNeedingTargets(entries: readonly ProjectedEntry[]): string[] {
   const needed = new Set<string>();
   for (const { event } of entries) {
-    const requestId = requestIdOf(event);
+    const requestId = requestIdOf(event) ?? anomalyConcernOf(event);
     if (requestId !== null && targetStatedBy(event) === null) needed.add(requestId);
   }
   return [...needed];
@@ -231,12 +266,14 @@ export function requestsNeedingTargets(entries: readonly ProjectedEntry[]): stri
 
 /**
  * Opt-outs whose target `auditTrailChanges` must be told about: those of events that name only the
- * opt-out, and the ids of revocations, which may be opt-outs.
+ * opt-out, and the ids of revocations and of what anomalies concern, which may be opt-outs.
  */
 export function optOutsNeedingTargets(entries: readonly ProjectedEntry[]): string[] {
   const needed = new Set<string>();
   for (const { event } of entries) {
     if (event.type === 'AccessRevoked') needed.add(event.data.requestId);
+    const concern = anomalyConcernOf(event);
+    if (concern !== null) needed.add(concern);
     const optOutId = optOutIdOf(event);
     if (optOutId !== null && optOutTargetStatedBy(event) === null) needed.add(optOutId);
   }

@@ -1,68 +1,25 @@
 import { AnomalyRule, OptOutKind, OptOutRefusalReason } from '@app/contracts';
 import { ProjectedEntry } from '../projections/projected-entry';
+import {
+  BreakGlassReviewDone,
+  OptOutCounts,
+  OptOutEnd,
+  OptOutLife,
+  OptOutReport,
+  ReportPeriod,
+  ReviewOverdue,
+} from './reports.schemas';
 
-export interface ReportPeriod {
-  from: string;
-  to: string;
-}
-
-export interface OptOutCounts {
-  requested: number;
-  refused: number;
-  activated: number;
-  renewed: number;
-  revoked: number;
-  expired: number;
-  lapsed: number;
-}
-
-export type OptOutEnd = 'expired' | 'revoked' | 'lapsed';
-
-export interface OptOutLife {
-  optOutId: string;
-  kind: OptOutKind | null;
-  subject: string | null;
-  resource: string | null;
-  role: string | null;
-  teams: string[];
-  requestedAt: string | null;
-  refusal: { reason: OptOutRefusalReason; rule: string } | null;
-  activatedAt: string | null;
-  endsAt: string | null;
-  renewals: number;
-  uses: number;
-  ended: { how: OptOutEnd; at: string } | null;
-  anomalies: AnomalyRule[];
-  /** Every event of it in the period, in ledger order. */
-  events: { seq: number; at: string; type: string }[];
-}
-
-export interface ReviewOverdue {
-  optOutId: string;
-  subject: string;
-  reviewBy: string;
-  /** When it was reviewed after all, within the period; null while still open at its end. */
-  reviewedAt: string | null;
-}
-
-export interface OptOutReport {
-  period: ReportPeriod;
-  entries: number;
-  totals: OptOutCounts;
-  byKind: Record<string, OptOutCounts>;
-  /** Counted for each group of the requester, as the request stated them. */
-  byTeam: Record<string, OptOutCounts>;
-  byResource: Record<string, OptOutCounts>;
-  refusalsByReason: Record<string, number>;
-  reviews: {
-    /** Overdue and still not done at the end of the period. */
-    openAtEnd: ReviewOverdue[];
-    /** Done after their deadline, within the period. */
-    doneLate: { optOutId: string; subject: string; reviewer: string; reviewedAt: string }[];
-  };
-  anomaliesByRule: Record<string, number>;
-  optOuts: OptOutLife[];
-}
+export type {
+  BreakGlassReviewDone,
+  OptOutCounts,
+  OptOutEnd,
+  OptOutLife,
+  OptOutReport,
+  ReportPeriod,
+  ReviewOutcome,
+  ReviewOverdue,
+} from './reports.schemas';
 
 const noCounts = (): OptOutCounts => ({
   requested: 0,
@@ -87,10 +44,10 @@ export function optOutReport(
   const byKind = new Map<string, OptOutCounts>();
   const byTeam = new Map<string, OptOutCounts>();
   const byResource = new Map<string, OptOutCounts>();
-  const refusals = new Map<string, number>();
-  const anomalies = new Map<string, number>();
+  const refusals = new Map<OptOutRefusalReason, number>();
+  const anomalies = new Map<AnomalyRule, number>();
   const overdue = new Map<string, ReviewOverdue>();
-  const doneLate: OptOutReport['reviews']['doneLate'] = [];
+  const reviewsDone: BreakGlassReviewDone[] = [];
 
   const lifeOf = (optOutId: string): OptOutLife => {
     let life = lives.get(optOutId);
@@ -109,6 +66,7 @@ export function optOutReport(
         renewals: 0,
         uses: 0,
         ended: null,
+        review: null,
         anomalies: [],
         events: [],
       };
@@ -210,17 +168,13 @@ export function optOutReport(
         });
         break;
       case 'BreakGlassReviewed': {
-        const { data } = event;
-        const open = overdue.get(data.optOutId);
-        if (open) open.reviewedAt = data.reviewedAt;
-        if (data.late) {
-          doneLate.push({
-            optOutId: data.optOutId,
-            subject: data.subject,
-            reviewer: data.reviewer,
-            reviewedAt: data.reviewedAt,
-          });
-        }
+        const { optOutId, subject, reviewer, outcome, late, reviewedAt } = event.data;
+        life.kind ??= 'break-glass';
+        life.subject ??= subject;
+        reviewsDone.push({ optOutId, subject, reviewer, outcome, late, reviewedAt });
+        life.review = { reviewer, outcome, late, reviewedAt };
+        const open = overdue.get(optOutId);
+        if (open) open.reviewedAt = reviewedAt;
         break;
       }
       default:
@@ -232,17 +186,38 @@ export function optOutReport(
     period,
     entries: entries.length,
     totals,
-    byKind: Object.fromEntries(byKind),
-    byTeam: Object.fromEntries(byTeam),
-    byResource: Object.fromEntries(byResource),
-    refusalsByReason: Object.fromEntries(refusals),
+    byKind: sortedByKey(byKind),
+    byTeam: sortedByKey(byTeam),
+    byResource: sortedByKey(byResource),
+    refusalsByReason: sortedByKey(refusals),
     reviews: {
+      done: reviewsDone,
+      doneByOutcome: {
+        justified: reviewsDone.filter((review) => review.outcome === 'justified').length,
+        unjustified: reviewsDone.filter((review) => review.outcome === 'unjustified').length,
+      },
       openAtEnd: [...overdue.values()].filter((review) => review.reviewedAt === null),
-      doneLate,
+      doneLate: reviewsDone
+        .filter((review) => review.late)
+        .map(({ optOutId, subject, reviewer, reviewedAt }) => ({
+          optOutId,
+          subject,
+          reviewer,
+          reviewedAt,
+        })),
     },
-    anomaliesByRule: Object.fromEntries(anomalies),
+    anomaliesByRule: sortedByKey(anomalies),
     optOuts: [...lives.values()],
   };
+}
+
+/**
+ * A map as an object whose keys are in code-unit order, so the same period always answers the same
+ * bytes, whatever order its entries first named them in.
+ */
+function sortedByKey<V>(map: ReadonlyMap<string, V>): Record<string, V> {
+  const sorted = [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(sorted);
 }
 
 const COUNT_COLUMNS: (keyof OptOutCounts)[] = [
@@ -270,28 +245,13 @@ export function optOutReportText(report: OptOutReport): string {
     '## Refusals by reason',
     '',
     ...listOrNone(
-      Object.entries(report.refusalsByReason).map(([reason, count]) => `- ${reason}: ${count}`),
+      present(report.refusalsByReason).map(([reason, count]) => `- ${reason}: ${count}`),
     ),
     '',
-    '## Overdue reviews',
-    '',
-    ...listOrNone([
-      ...report.reviews.openAtEnd.map(
-        (review) =>
-          `- still open: break-glass ${review.optOutId} of ${review.subject}, due ${review.reviewBy}`,
-      ),
-      ...report.reviews.doneLate.map(
-        (review) =>
-          `- done late: break-glass ${review.optOutId} of ${review.subject}, by ` +
-          `${review.reviewer} at ${review.reviewedAt}`,
-      ),
-    ]),
-    '',
+    ...reviewsSection(report.reviews),
     '## Anomalies by rule',
     '',
-    ...listOrNone(
-      Object.entries(report.anomaliesByRule).map(([rule, count]) => `- ${rule}: ${count}`),
-    ),
+    ...listOrNone(present(report.anomaliesByRule).map(([rule, count]) => `- ${rule}: ${count}`)),
     '',
     '## Opt-outs',
     '',
@@ -301,8 +261,35 @@ export function optOutReportText(report: OptOutReport): string {
   return lines.join('\n');
 }
 
-function countsTable(title: string, label: string, rows: Record<string, OptOutCounts>): string[] {
-  const entries = Object.entries(rows);
+function reviewsSection(reviews: OptOutReport['reviews']): string[] {
+  const { done, doneByOutcome, openAtEnd } = reviews;
+  const late = done.filter((review) => review.late).length;
+  return [
+    '## Break-glass reviews',
+    '',
+    `${done.length} done in the period: ${doneByOutcome.justified} justified, ` +
+      `${doneByOutcome.unjustified} unjustified, ${late} of them late; ` +
+      `${openAtEnd.length} overdue and still open at the end of the period.`,
+    '',
+    ...done.map(
+      (review) =>
+        `- ${review.outcome}${review.late ? ', late' : ''}: break-glass ${review.optOutId} of ` +
+        `${review.subject}, reviewed by ${review.reviewer} at ${review.reviewedAt}`,
+    ),
+    ...openAtEnd.map(
+      (review) =>
+        `- still open: break-glass ${review.optOutId} of ${review.subject}, due ${review.reviewBy}`,
+    ),
+    ...(done.length + openAtEnd.length > 0 ? [''] : []),
+  ];
+}
+
+function countsTable(
+  title: string,
+  label: string,
+  rows: Partial<Record<string, OptOutCounts>>,
+): string[] {
+  const entries = present(rows);
   if (entries.length === 0) return [`## ${title}`, '', 'none', ''];
   return [
     `## ${title}`,
@@ -318,9 +305,13 @@ function countsTable(title: string, label: string, rows: Record<string, OptOutCo
 }
 
 function lifeLine(life: OptOutLife): string {
-  const who = life.subject
-    ? `${life.subject} (${life.role} on ${life.resource})`
-    : 'whose access the period does not say';
+  const who =
+    life.subject === null
+      ? 'whose access the period does not say'
+      : life.resource === null
+        ? life.subject
+        : `${life.subject} (${life.role} on ${life.resource})`;
+  const { review } = life;
   const steps = [
     life.requestedAt && `requested ${life.requestedAt}`,
     life.refusal && `refused (${life.refusal.reason}, rule ${life.refusal.rule})`,
@@ -330,9 +321,17 @@ function lifeLine(life: OptOutLife): string {
     life.ended
       ? `${life.ended.how} ${life.ended.at}`
       : life.activatedAt && 'not ended in the period',
+    review &&
+      `reviewed ${review.outcome} by ${review.reviewer} at ${review.reviewedAt}` +
+        (review.late ? ', late' : ''),
     life.anomalies.length > 0 && `anomalies: ${life.anomalies.join(', ')}`,
   ].filter((step): step is string => typeof step === 'string' && step.length > 0);
   return `- ${life.kind ?? 'opt-out'} ${life.optOutId} of ${who}: ${steps.join('; ')}`;
+}
+
+/** The entries of a record that has a value, in the record's own key order. */
+function present<V>(record: Partial<Record<string, V>>): [string, V][] {
+  return Object.entries(record).filter((entry): entry is [string, V] => entry[1] !== undefined);
 }
 
 function listOrNone(lines: string[]): string[] {

@@ -1,12 +1,12 @@
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
 import { JwtAuthGuard } from '@app/auth';
-import { ApiErrors, ApiQueryFields, ZodPipe } from '@app/platform';
+import { ApiErrors, ApiQueryFields, openApiSchema, ZodPipe } from '@app/platform';
 import { LedgerReaderGuard } from '../http/ledger-reader.guard';
-import { OptOutReport, optOutReportText } from './opt-out-report';
+import { optOutReportText } from './opt-out-report';
 import { OptOutReportService } from './opt-out-report.service';
-import { OptOutReportQuery, OptOutReportQueryFields } from './reports.schemas';
+import { OptOutReport, OptOutReportQuery, OptOutReportQueryFields } from './reports.schemas';
 
 @ApiTags('reports')
 @ApiBearerAuth()
@@ -24,12 +24,18 @@ export class ReportsController {
   @ApiOperation({
     summary: 'The opt-outs of a period, from the ledger entries whose events happened in it',
     description:
-      'Counts by kind, team and resource, refusals by reason, overdue reviews, anomalies by ' +
-      'rule and each opt-out with its life. `format=text` answers a Markdown summary.',
+      'Counts by kind, team and resource, refusals by reason, break-glass reviews done (by ' +
+      'outcome) and overdue, anomalies by rule and each opt-out with its life. `format=text` ' +
+      'answers a Markdown summary.',
   })
   @ApiQueryFields(OptOutReportQueryFields)
-  @ApiProduces('application/json', 'text/markdown')
-  @ApiOkResponse({ description: 'the report, as JSON or as Markdown text' })
+  @ApiOkResponse({
+    description: 'the report: JSON, or Markdown text with format=text',
+    content: {
+      'application/json': { schema: openApiSchema(OptOutReport) },
+      'text/markdown': { schema: { type: 'string' } },
+    },
+  })
   async optOuts(
     @Query(new ZodPipe(OptOutReportQuery)) query: OptOutReportQuery,
     @Res({ passthrough: true }) response: Response,
