@@ -25,6 +25,15 @@ load_env() {
       echo "export WEBHOOK_SIGNING_SECRET=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')"
     } >"$cache/dev.env"
   fi
+  # A dev.env from before checkpoints were signed gains the key; an existing key is kept, so the
+  # checkpoints already signed keep verifying.
+  if ! grep -q '^export LEDGER_CHECKPOINT_KEY=' "$cache/dev.env"; then
+    if [ ! -f "$cache/ledger-checkpoint.pem" ]; then
+      (umask 077 && node -e 'process.stdout.write(require("crypto").generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }))' \
+        >"$cache/ledger-checkpoint.pem")
+    fi
+    echo "export LEDGER_CHECKPOINT_KEY=@$cache/ledger-checkpoint.pem" >>"$cache/dev.env"
+  fi
   set -a
   # shellcheck disable=SC1091
   source "$cache/dev.env"

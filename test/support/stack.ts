@@ -15,6 +15,7 @@ import { NotificationsModule } from '../../apps/notifications/src/notifications.
 import { loadNotificationsConfig } from '../../apps/notifications/src/notifications.config';
 import { RequestsModule } from '../../apps/requests/src/requests.module';
 import { loadRequestsConfig } from '../../apps/requests/src/requests.config';
+import { testCheckpointKey } from './checkpoint-key';
 import { RunningService, startService } from './service-app';
 import { createTestNamespace, TestNamespace, testBrokers } from './test-namespace';
 import { testAuth } from './tokens';
@@ -111,6 +112,7 @@ export class TestStack {
       NOTIFICATIONS_POLL_INTERVAL_MS: '100',
       WEBHOOK_SIGNING_SECRET: testWebhookSecret,
       NOTIFICATION_WEBHOOKS: '[]',
+      LEDGER_CHECKPOINT_KEY: testCheckpointKey.privatePem,
       ...this.options.env,
       ...this.options.serviceEnv?.[service],
     };

@@ -16,3 +16,6 @@ export * from './projections/audit-trail.projection';
 export * from './anomalies/anomaly.rules';
 export * from './anomalies/anomaly.detector';
 export * from './reports/opt-out-report';
+export * from './chain/checkpoint-signature';
+export * from './chain/ledger-inspection';
+export * from './checkpoints/checkpoint-keys';

@@ -12,7 +12,11 @@ import {
   serviceSettings,
   ServiceSettings,
 } from '@app/platform';
+import { createPublicKey, KeyObject } from 'node:crypto';
 import { AnomalyThresholds, isKnownTimeZone } from './anomalies/anomaly.rules';
+import { keyIdOf } from './chain/checkpoint-signature';
+import { signingKeyFrom, verifyingKeysFrom } from './checkpoints/checkpoint-keys';
+import { LEDGER_SERVICE_ROLE } from './migrations/1797000000000-EnforceAppendOnlyAndCheckpoints';
 
 const groupList = z
   .string()
@@ -71,6 +75,33 @@ const workingHours = z
     return { startMinute: minutes(startMatch), endMinute: minutes(endMatch) };
   });
 
+const keyMessage = (error: unknown) =>
+  typeof (error as Error)?.message === 'string' ? (error as Error).message : String(error);
+
+const signingKey = z
+  .string({ error: 'is required: an Ed25519 private key PEM, or @/path/to/key.pem' })
+  .min(1, 'is required: an Ed25519 private key PEM, or @/path/to/key.pem')
+  .transform((value, context) => {
+    try {
+      return signingKeyFrom(value);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: keyMessage(error) });
+      return z.NEVER;
+    }
+  });
+
+const verifyingKeys = z
+  .string()
+  .optional()
+  .transform((value, context) => {
+    try {
+      return verifyingKeysFrom(value);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: keyMessage(error) });
+      return z.NEVER;
+    }
+  });
+
 const LedgerEnv = z
   .object({
     ...commonEnv,
@@ -98,6 +129,18 @@ const LedgerEnv = z
     /** approval-too-fast: the floor, plus reading time for the justification. */
     ANOMALY_APPROVAL_FLOOR_SECONDS: z.coerce.number().min(0).default(10),
     ANOMALY_READING_CHARS_PER_SECOND: positive(20),
+    /** Signs the checkpoints: an Ed25519 private key (PKCS#8 PEM, or @file). */
+    LEDGER_CHECKPOINT_KEY: signingKey,
+    /** Verify checkpoints (several, for rotation); the public half of the signing key if empty. */
+    LEDGER_CHECKPOINT_PUBLIC_KEYS: verifyingKeys,
+    /** A checkpoint every this many entries, and of the head at least this often after appends. */
+    LEDGER_CHECKPOINT_EVERY: atLeastOne(1000),
+    LEDGER_CHECKPOINT_INTERVAL: durationOf('PT1M'),
+    /** The role the service's connections act as after migrations; empty keeps the login's own. */
+    LEDGER_DATABASE_ROLE: z
+      .string()
+      .regex(/^([a-z_][a-z0-9_]*)?$/, 'must be a plain role name (a-z, 0-9, _) or empty')
+      .default(LEDGER_SERVICE_ROLE),
   })
   .refine(requireOneKeySource, keySourceMessage);
 
@@ -105,12 +148,23 @@ export interface LedgerConfig extends ServiceSettings {
   auth: AuthConfig;
   readerGroups: string[];
   anomalies: AnomalyThresholds;
+  checkpoints: CheckpointSettings;
+}
+
+export interface CheckpointSettings {
+  signingKey: KeyObject;
+  /** The keys `GET /ledger/verify` accepts checkpoints from: the listed ones and its own. */
+  verifyingKeys: KeyObject[];
+  every: number;
+  intervalMs: number;
 }
 
 export function loadLedgerConfig(env: NodeJS.ProcessEnv): LedgerConfig {
   const parsed = loadConfig(LedgerEnv, env);
+  const settings = serviceSettings('ledger', parsed);
   return {
-    ...serviceSettings('ledger', parsed),
+    ...settings,
+    runtime: { ...settings.runtime, databaseRole: parsed.LEDGER_DATABASE_ROLE || undefined },
     auth: authConfigFrom(parsed),
     readerGroups: parsed.LEDGER_READER_GROUPS,
     anomalies: {
@@ -135,5 +189,17 @@ export function loadLedgerConfig(env: NodeJS.ProcessEnv): LedgerConfig {
         charactersPerSecond: parsed.ANOMALY_READING_CHARS_PER_SECOND,
       },
     },
+    checkpoints: {
+      signingKey: parsed.LEDGER_CHECKPOINT_KEY,
+      verifyingKeys: withOwnKey(parsed.LEDGER_CHECKPOINT_PUBLIC_KEYS, parsed.LEDGER_CHECKPOINT_KEY),
+      every: parsed.LEDGER_CHECKPOINT_EVERY,
+      intervalMs: parsed.LEDGER_CHECKPOINT_INTERVAL,
+    },
   };
+}
+
+// The service always trusts the checkpoints it signs itself; the listed keys add earlier ones.
+function withOwnKey(listed: KeyObject[], signingKey: KeyObject): KeyObject[] {
+  const own = createPublicKey(signingKey);
+  return listed.some((key) => keyIdOf(key) === keyIdOf(own)) ? listed : [...listed, own];
 }

@@ -8,11 +8,19 @@ import { LedgerAppendService } from './append/ledger-append.service';
 import { LedgerEntriesRepository } from './append/ledger-entries.repository';
 import { LedgerEventConsumer } from './append/ledger-event.consumer';
 import { AuditRecordPublisher } from './audit/audit-record.publisher';
+import { LedgerVerificationService } from './chain/ledger-verification.service';
+import { CheckpointsController } from './checkpoints/checkpoints.controller';
+import { CheckpointsRepository } from './checkpoints/checkpoints.repository';
+import { CHECKPOINT_SETTINGS, LedgerCheckpointer } from './checkpoints/ledger-checkpointer';
+import { AuditBackfillController } from './audit/backfill.controller';
+import { AuditBackfillService } from './audit/backfill.service';
 import { AuditTrailController } from './http/audit-trail.controller';
 import { GrantsController } from './http/grants.controller';
 import { LedgerController } from './http/ledger.controller';
 import { LedgerQueryService } from './http/ledger-query.service';
 import { LedgerReaderGuard } from './http/ledger-reader.guard';
+import { InvestigationsController } from './investigations/investigations.controller';
+import { InvestigationsService } from './investigations/investigations.service';
 import { LedgerConfig } from './ledger.config';
 import { LEDGER_READER_GROUPS } from './ledger.errors';
 import { ledgerMigrations } from './migrations';
@@ -37,21 +45,35 @@ export class LedgerModule {
         ),
         AuthModule.forRoot(config.auth),
       ],
-      controllers: [GrantsController, AuditTrailController, LedgerController, ReportsController],
+      controllers: [
+        GrantsController,
+        AuditTrailController,
+        LedgerController,
+        CheckpointsController,
+        ReportsController,
+        InvestigationsController,
+        AuditBackfillController,
+      ],
       providers: [
         { provide: LEDGER_READER_GROUPS, useValue: config.readerGroups },
         { provide: ANOMALY_THRESHOLDS, useValue: config.anomalies },
+        { provide: CHECKPOINT_SETTINGS, useValue: config.checkpoints },
+        CheckpointsRepository,
+        LedgerCheckpointer,
+        LedgerVerificationService,
         LedgerEntriesRepository,
         ProjectionApplier,
         LedgerAppendService,
         ProjectionRebuilder,
         AuditRecordPublisher,
+        AuditBackfillService,
         AnomalyFactsRepository,
         AnomalyDetector,
         LedgerEventConsumer,
         LedgerQueryService,
         LedgerReaderGuard,
         OptOutReportService,
+        InvestigationsService,
       ],
     };
   }

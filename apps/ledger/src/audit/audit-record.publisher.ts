@@ -2,9 +2,16 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { DataSource } from 'typeorm';
 import { EventProducer, OutgoingRecord, PollingLoop, RoundOutcome } from '@app/messaging';
 import { TopicNames } from '@app/platform';
-import { LedgerEntriesRepository } from '../append/ledger-entries.repository';
+import { LedgerEntriesRepository, StoredLedgerEntry } from '../append/ledger-entries.repository';
+import { LedgerCheckpoint } from '../chain/checkpoint-signature';
+import { CheckpointsRepository } from '../checkpoints/checkpoints.repository';
 import { Queryable } from '../queryable';
-import { groupBySize, toAuditRecord } from './audit-record';
+import {
+  CHECKPOINT_RECORD_KEY,
+  groupBySize,
+  toAuditRecord,
+  toCheckpointAuditRecord,
+} from './audit-record';
 
 const BATCH_SIZE = 500;
 const IDLE_DELAY_MS = 100;
@@ -12,9 +19,16 @@ const IDLE_DELAY_MS = 100;
 const MAX_SEND_BYTES = 512 * 1024;
 const PUBLISHER_LOCK = 'ledger:audit-publication';
 
+interface PublicationCursors {
+  entrySeq: number;
+  checkpointSeq: number;
+}
+
 /**
- * Publishes every ledger entry, in seq order, to the single-partition audit topic. One instance
- * publishes at a time (a transaction-scoped advisory lock), from a cursor kept in the database.
+ * Publishes every ledger entry, in seq order, to the single-partition audit topic, and each signed
+ * checkpoint after the entry it names. One instance publishes at a time (a transaction-scoped
+ * advisory lock), from two cursors kept in the database: a checkpoint may be signed after its
+ * entry was published, and then goes out with the next round.
  *
  * Entries become visible in seq order: a seq is taken under the head lock, which is held until the
  * entry commits, so the publisher never skips over an entry still being written.
@@ -29,6 +43,7 @@ export class AuditRecordPublisher implements OnApplicationBootstrap, OnModuleDes
     private readonly producer: EventProducer,
     private readonly topics: TopicNames,
     private readonly entries: LedgerEntriesRepository,
+    private readonly checkpoints: CheckpointsRepository,
   ) {
     this.polling = new PollingLoop({
       round: () => this.publishRound(),
@@ -66,34 +81,63 @@ export class AuditRecordPublisher implements OnApplicationBootstrap, OnModuleDes
   // Limitation: an entry whose record exceeds the broker's maximum message size is retried
   // forever and holds back the entries after it; the failing rounds are logged, as errors from
   // the fifth one on.
-  /** Publishes the next entries after the cursor; returns how many were sent. */
+  /** Publishes the next entries and checkpoints after the cursors; returns how many were sent. */
   async publishPending(): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
       if (!(await this.takeTurn(manager))) return 0;
 
-      const cursor = await this.readCursor(manager);
+      const cursors = await this.readCursors(manager);
       const entries = await this.entries.readEntries(
         manager,
-        cursor,
+        cursors.entrySeq,
         Number.MAX_SAFE_INTEGER,
         BATCH_SIZE,
       );
-      if (entries.length === 0) return 0;
+      const lastEntrySeq = entries.length > 0 ? entries[entries.length - 1]!.seq : cursors.entrySeq;
+      const checkpoints = await this.checkpoints.read(
+        manager,
+        cursors.checkpointSeq,
+        lastEntrySeq,
+        BATCH_SIZE,
+      );
+      if (entries.length === 0 && checkpoints.length === 0) return 0;
 
-      const records: OutgoingRecord[] = entries.map((entry) => ({
-        topic: this.topics.auditRecords,
-        key: entry.partitionKey,
-        value: JSON.stringify(toAuditRecord(entry)),
-      }));
+      const records = this.inLedgerOrder(entries, checkpoints);
       for (const group of groupBySize(records, MAX_SEND_BYTES)) await this.producer.send(group);
 
-      const lastSeq = entries[entries.length - 1]!.seq;
+      const lastCheckpoint = checkpoints[checkpoints.length - 1];
       await manager.query(
-        'UPDATE ledger.audit_publication SET last_published_seq = $1 WHERE id = 1',
-        [lastSeq],
+        `UPDATE ledger.audit_publication
+         SET last_published_seq = $1, last_published_checkpoint_seq = $2 WHERE id = 1`,
+        [lastEntrySeq, lastCheckpoint ? lastCheckpoint.seq : cursors.checkpointSeq],
       );
-      return entries.length;
+      return entries.length + checkpoints.length;
     });
+  }
+
+  /** Entries in seq order, each checkpoint right after the entry of its seq (or first, if that
+   * entry went out in an earlier round). */
+  private inLedgerOrder(
+    entries: readonly StoredLedgerEntry[],
+    checkpoints: readonly LedgerCheckpoint[],
+  ): OutgoingRecord[] {
+    const topic = this.topics.auditRecords;
+    const records: OutgoingRecord[] = [];
+    let next = 0;
+    const checkpointsUpTo = (seq: number) => {
+      while (next < checkpoints.length && checkpoints[next]!.seq <= seq) {
+        const record = toCheckpointAuditRecord(checkpoints[next]!);
+        records.push({ topic, key: CHECKPOINT_RECORD_KEY, value: JSON.stringify(record) });
+        next += 1;
+      }
+    };
+    for (const entry of entries) {
+      checkpointsUpTo(entry.seq - 1);
+      records.push({ topic, key: entry.partitionKey, value: JSON.stringify(toAuditRecord(entry)) });
+      checkpointsUpTo(entry.seq);
+    }
+    checkpointsUpTo(Number.MAX_SAFE_INTEGER);
+    return records;
   }
 
   private async takeTurn(db: Queryable): Promise<boolean> {
@@ -103,13 +147,17 @@ export class AuditRecordPublisher implements OnApplicationBootstrap, OnModuleDes
     return rows[0]?.got === true;
   }
 
-  private async readCursor(db: Queryable): Promise<number> {
+  private async readCursors(db: Queryable): Promise<PublicationCursors> {
     const rows = (await db.query(
-      'SELECT last_published_seq FROM ledger.audit_publication WHERE id = 1',
-    )) as { last_published_seq: string }[];
+      `SELECT last_published_seq, last_published_checkpoint_seq
+       FROM ledger.audit_publication WHERE id = 1`,
+    )) as { last_published_seq: string; last_published_checkpoint_seq: string }[];
     const cursor = rows[0];
     if (!cursor) throw new Error('ledger.audit_publication has no row; the migrations did not run');
-    return Number(cursor.last_published_seq);
+    return {
+      entrySeq: Number(cursor.last_published_seq),
+      checkpointSeq: Number(cursor.last_published_checkpoint_seq),
+    };
   }
 
   private async publishRound(): Promise<RoundOutcome> {

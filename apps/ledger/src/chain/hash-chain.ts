@@ -84,7 +84,8 @@ function findBreak(entry: ChainEntry, previous: ChainLink): ChainBreakReason | n
 // go unnoticed by anyone querying the columns.
 // Limitation: recorded_at is neither hashed nor derivable from the payload, so a change to it
 // goes undetected.
-function columnsMatchPayload(entry: ChainEntry): boolean {
+/** Whether the stored id, type, partition key and time columns are those of the payload. */
+export function columnsMatchPayload(entry: ChainEntry): boolean {
   let envelope: { id?: unknown; type?: unknown; partitionKey?: unknown; time?: unknown };
   try {
     envelope = JSON.parse(entry.payload) as typeof envelope;

@@ -132,21 +132,29 @@ export const LedgerEntriesResponse = z.object({
   nextAfterSeq: NextAfterSeq,
 });
 
+const LedgerSightingView = z
+  .object({
+    seq: Seqs.optional(),
+    eventId: z.string().optional(),
+    hash: z.string().optional(),
+    prevHash: z.string().optional(),
+    keyId: z.string().optional(),
+  })
+  .describe('the parts of an entry or checkpoint that tell');
+
 export const LedgerVerificationResponse = z.object({
   ok: z.boolean(),
   entries: Seqs.describe('entries verified (before the break, if any)'),
+  checkpoints: Seqs.describe('checkpoints verified (before the break, if any)'),
   headSeq: Seqs,
   headHash: z.string(),
-  brokenSeq: Seqs.optional().describe('the first seq that is missing or does not verify'),
-  reason: z
-    .enum([
-      'missing-entry',
-      'prev-hash-mismatch',
-      'hash-mismatch',
-      'columns-mismatch',
-      'head-mismatch',
-    ])
+  brokenSeq: Seqs.optional().describe('the first seq that is wrong'),
+  problem: z
+    .enum(['modified', 'deleted', 'inserted', 'reordered', 'checkpoint-mismatch'])
     .optional(),
+  reason: z.string().optional().describe('how the problem showed, e.g. hash-mismatch, renumbered'),
+  expected: LedgerSightingView.optional(),
+  found: LedgerSightingView.optional(),
 });
 
 export const RebuildResponse = z.object({

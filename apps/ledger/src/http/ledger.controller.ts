@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/commo
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { JwtAuthGuard } from '@app/auth';
 import { ApiErrors, ApiQueryFields, openApiSchema, ZodPipe } from '@app/platform';
+import { LedgerVerificationService } from '../chain/ledger-verification.service';
 import {
   LedgerEntriesQuery,
   LedgerEntriesResponse,
@@ -21,7 +22,10 @@ import { LedgerReaderGuard } from './ledger-reader.guard';
 })
 @Controller('ledger')
 export class LedgerController {
-  constructor(private readonly queries: LedgerQueryService) {}
+  constructor(
+    private readonly queries: LedgerQueryService,
+    private readonly verification: LedgerVerificationService,
+  ) {}
 
   @Get('entries')
   @ApiOperation({ summary: 'Raw ledger entries in seq order, with the hashes that chain them' })
@@ -33,12 +37,14 @@ export class LedgerController {
 
   @Get('verify')
   @ApiOperation({
-    summary: 'Walks the whole chain and reports the first entry that does not verify',
-    description: 'Answers 200 either way; `ok` tells whether the chain is intact up to the head.',
+    summary: 'Walks the whole chain and every checkpoint, and names the first seq that is wrong',
+    description:
+      'Answers 200 either way; `ok` tells whether the chain is intact up to the head and agrees ' +
+      'with every signed checkpoint; otherwise `problem` says what is wrong at `brokenSeq`.',
   })
   @ApiOkResponse({ schema: openApiSchema(LedgerVerificationResponse) })
   verify() {
-    return this.queries.verify();
+    return this.verification.verify();
   }
 
   @Post('projections/rebuild')

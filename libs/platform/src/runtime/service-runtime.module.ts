@@ -66,7 +66,9 @@ export class ServiceRuntimeModule
               poolSize: options.databasePoolSize,
               applicationName: `jit-${options.service}`,
             });
-            await prepareDatabase(dataSource, options.databaseUrl, options.schema);
+            await prepareDatabase(dataSource, options.databaseUrl, options.schema, {
+              sessionRole: options.databaseRole,
+            });
             return dataSource;
           },
         },

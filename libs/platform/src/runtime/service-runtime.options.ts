@@ -8,6 +8,8 @@ export interface ServiceRuntimeOptions {
   schema: string;
   databaseUrl: string;
   databasePoolSize: number;
+  /** A role the service's connections act as after the migrations (see `prepareDatabase`). */
+  databaseRole?: string;
   // TypeORM takes migration classes as constructors.
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   migrations: Function[];
