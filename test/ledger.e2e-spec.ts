@@ -21,6 +21,7 @@ import {
   aRequestDeadlinePassed,
   minutesAfterBase,
 } from '../apps/ledger/src/testing/ledger-event.builders';
+import { testCheckpointKey } from './support/checkpoint-key';
 import { callAs } from './support/http';
 import { RunningService, startService } from './support/service-app';
 import {
@@ -44,7 +45,7 @@ interface AuditRecordJson {
   eventId: string;
   eventType: string;
   partitionKey: string;
-  event: DomainEvent;
+  jit: { event: DomainEvent };
   payload: string;
 }
 
@@ -57,6 +58,7 @@ function ledgerConfigFor(namespace: TestNamespace): LedgerConfig {
     JWT_ISSUER: testAuth.issuer,
     JWT_AUDIENCE: testAuth.audience,
     LOG_LEVEL: 'warn',
+    LEDGER_CHECKPOINT_KEY: testCheckpointKey.privatePem,
   });
 }
 
@@ -301,8 +303,8 @@ describe(LedgerModule.name, () => {
       values.forEach((value, index) => {
         expect(records[index]!.key).toBe(value.partitionKey);
         expect(entryHash(value.prevHash, value.seq, value.payload)).toBe(value.hash);
-        expect(JSON.parse(value.payload)).toEqual(value.event);
-        expect(value.eventId).toBe(value.event.id);
+        expect(JSON.parse(value.payload)).toEqual(value.jit.event);
+        expect(value.eventId).toBe(value.jit.event.id);
         if (index > 0) expect(value.prevHash).toBe(values[index - 1]!.hash);
       });
     });

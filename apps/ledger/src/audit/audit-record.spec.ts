@@ -1,7 +1,9 @@
 import { entryHash } from '../chain/hash-chain';
 import { chainOf } from '../testing/ledger-entry.builders';
 import { aGrantedRequest } from '../testing/ledger-event.builders';
-import { groupBySize, toAuditRecord } from './audit-record';
+import { generateKeyPairSync } from 'node:crypto';
+import { signCheckpoint } from '../chain/checkpoint-signature';
+import { groupBySize, toAuditRecord, toCheckpointAuditRecord } from './audit-record';
 
 describe(toAuditRecord.name, () => {
   it('carries the exact hashed payload, so a reader can recompute the hash', () => {
@@ -11,6 +13,8 @@ describe(toAuditRecord.name, () => {
     const record = toAuditRecord(second!);
 
     expect(record).toMatchObject({
+      recordType: 'entry',
+      replay: false,
       seq: 2,
       prevHash: first!.hash,
       hash: second!.hash,
@@ -18,8 +22,44 @@ describe(toAuditRecord.name, () => {
       eventType: 'ApprovalRequested',
       partitionKey: events[1]!.partitionKey,
     });
-    expect(record.event).toEqual(events[1]);
+    expect(record.jit.event).toEqual(events[1]);
     expect(entryHash(record.prevHash, record.seq, record.payload)).toBe(record.hash);
+  });
+
+  it('carries the ECS fields of its event, with the chain under jit.ledger', () => {
+    const { events } = aGrantedRequest();
+    const [, second] = chainOf(events).entries;
+
+    const record = toAuditRecord(second!);
+
+    expect(record['@timestamp']).toBe(events[1]!.time);
+    expect(record.event).toMatchObject({ action: 'approval-requested', sequence: 2 });
+    expect(record.jit.ledger).toEqual({ seq: 2, hash: second!.hash, prev_hash: second!.prevHash });
+  });
+
+  it('marks a republished entry as replay and changes nothing else', () => {
+    const [entry] = chainOf(aGrantedRequest().events).entries;
+
+    const live = toAuditRecord(entry!);
+    const replayed = toAuditRecord(entry!, { replay: true });
+
+    expect(replayed).toEqual({ ...live, replay: true });
+  });
+});
+
+describe(toCheckpointAuditRecord.name, () => {
+  it('carries the checkpoint as signed, marked as a checkpoint record', () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const checkpoint = signCheckpoint(
+      { seq: 5, hash: 'a'.repeat(64), signedAt: '2026-12-03T10:00:00.000Z' },
+      privateKey,
+    );
+
+    expect(toCheckpointAuditRecord(checkpoint, { replay: true })).toEqual({
+      recordType: 'checkpoint',
+      replay: true,
+      ...checkpoint,
+    });
   });
 });
 
