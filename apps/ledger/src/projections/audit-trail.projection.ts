@@ -157,8 +157,10 @@ export function auditTrailChanges(
   entries: readonly ProjectedEntry[],
   known: KnownTargets,
 ): AuditTrailChange[] {
-  const targets = new Map(known.requests);
-  const optOuts = new Map(known.optOuts);
+  // Targets first stated in this list sit over `known`, which may hold a whole ledger's targets
+  // and is not copied for each page.
+  const targets = new TargetsSeen(known.requests);
+  const optOuts = new TargetsSeen(known.optOuts);
   const changes: AuditTrailChange[] = [];
   for (const entry of entries) {
     const concern = anomalyConcernOf(entry.event);
@@ -196,6 +198,30 @@ export function auditTrailChanges(
   return changes;
 }
 
+/** What a lookup of targets needs: a map, or the targets seen so far over a map. */
+interface TargetLookup<T> {
+  get(id: string): T | undefined;
+}
+
+/** The targets a list of entries states, looked up before those known from earlier entries. */
+class TargetsSeen<T> implements TargetLookup<T> {
+  private readonly added = new Map<string, T>();
+
+  constructor(private readonly known: ReadonlyMap<string, T>) {}
+
+  get(id: string): T | undefined {
+    return this.added.get(id) ?? this.known.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.added.has(id) || this.known.has(id);
+  }
+
+  set(id: string, target: T): void {
+    this.added.set(id, target);
+  }
+}
+
 /**
  * An anomaly's record, filed under the opt-out or the request it concerns, told apart by which of
  * them the ledger knew a target for before the anomaly; it names the anomaly's own subject (for an
@@ -204,7 +230,7 @@ export function auditTrailChanges(
 function anomalyRecord(
   entry: ProjectedEntry,
   concern: string,
-  known: KnownTargets,
+  known: { requests: TargetLookup<RequestTarget>; optOuts: TargetLookup<OptOutTarget> },
 ): AuditTrailRecord {
   const optOut = known.optOuts.get(concern);
   const request = optOut ? undefined : known.requests.get(concern);
@@ -223,7 +249,7 @@ function anomalyRecord(
  */
 function optOutOf(
   event: DomainEvent,
-  optOuts: ReadonlyMap<string, OptOutTarget>,
+  optOuts: TargetLookup<OptOutTarget>,
 ): OptOutTarget | undefined {
   const optOutId = event.type === 'AccessRevoked' ? event.data.requestId : optOutIdOf(event);
   return optOutId === null ? undefined : optOuts.get(optOutId);
@@ -237,9 +263,28 @@ export function applyAuditTrailChanges(
   state: AuditTrailState,
   changes: readonly AuditTrailChange[],
 ): AuditTrailState {
-  const records = new Map(state.records);
-  const targets = new Map(state.targets);
-  const optOuts = new Map(state.optOuts);
+  const next: MutableAuditTrailState = {
+    records: new Map(state.records),
+    targets: new Map(state.targets),
+    optOuts: new Map(state.optOuts),
+  };
+  applyAuditTrailChangesInPlace(next, changes);
+  return next;
+}
+
+/** An audit trail whose maps a fold owns and changes in place. */
+export interface MutableAuditTrailState extends AuditTrailState {
+  records: Map<number, AuditTrailRecord>;
+  targets: Map<string, RequestTarget>;
+  optOuts: Map<string, OptOutTarget>;
+}
+
+/** `applyAuditTrailChanges` on maps the caller owns, for a fold that must not copy them. */
+export function applyAuditTrailChangesInPlace(
+  state: MutableAuditTrailState,
+  changes: readonly AuditTrailChange[],
+): void {
+  const { records, targets, optOuts } = state;
   for (const change of changes) {
     if (change.kind === 'target-noted') {
       if (!targets.has(change.target.requestId)) {
@@ -251,7 +296,6 @@ export function applyAuditTrailChanges(
       records.set(change.record.seq, change.record);
     }
   }
-  return { records, targets, optOuts };
 }
 
 /** Requests whose target `auditTrailChanges` must be told about, because the events do not say it. */

@@ -115,19 +115,27 @@ export function applyCurrentGrantsChanges(
   changes: readonly CurrentGrantsChange[],
 ): CurrentGrantsState {
   const next = new Map(state);
+  applyCurrentGrantsChangesInPlace(next, changes);
+  return next;
+}
+
+/** `applyCurrentGrantsChanges` on a map the caller owns, for a fold that must not copy it. */
+export function applyCurrentGrantsChangesInPlace(
+  state: Map<string, CurrentGrant>,
+  changes: readonly CurrentGrantsChange[],
+): void {
   for (const change of changes) {
     if (change.kind === 'grant-removed') {
-      next.delete(change.grantId);
+      state.delete(change.grantId);
     } else if (change.kind === 'grant-extended') {
-      const grant = next.get(change.extension.grantId);
+      const grant = state.get(change.extension.grantId);
       if (grant && grant.issuedSeq < change.extension.seq) {
-        next.set(grant.grantId, { ...grant, endsAt: change.extension.endsAt });
+        state.set(grant.grantId, { ...grant, endsAt: change.extension.endsAt });
       }
-    } else if (!next.has(change.grant.grantId)) {
-      next.set(change.grant.grantId, change.grant);
+    } else if (!state.has(change.grant.grantId)) {
+      state.set(change.grant.grantId, change.grant);
     }
   }
-  return next;
 }
 
 /**

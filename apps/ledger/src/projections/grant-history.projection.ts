@@ -83,28 +83,36 @@ export function applyGrantHistoryChanges(
   changes: readonly GrantHistoryChange[],
 ): GrantHistoryState {
   const next = new Map(state);
+  applyGrantHistoryChangesInPlace(next, changes);
+  return next;
+}
+
+/** `applyGrantHistoryChanges` on a map the caller owns, for a fold that must not copy it. */
+export function applyGrantHistoryChangesInPlace(
+  state: Map<string, GrantHistoryRecord>,
+  changes: readonly GrantHistoryChange[],
+): void {
   for (const change of changes) {
     if (change.kind === 'grant-recorded') {
-      if (!next.has(change.grant.grantId)) next.set(change.grant.grantId, change.grant);
+      if (!state.has(change.grant.grantId)) state.set(change.grant.grantId, change.grant);
       continue;
     }
     if (change.kind === 'grant-extended') {
-      const grant = next.get(change.extension.grantId);
+      const grant = state.get(change.extension.grantId);
       if (grant && renewalApplies(grant, change.extension)) {
-        next.set(grant.grantId, { ...grant, endsAt: change.extension.endsAt });
+        state.set(grant.grantId, { ...grant, endsAt: change.extension.endsAt });
       }
       continue;
     }
-    const grant = next.get(change.ending.grantId);
+    const grant = state.get(change.ending.grantId);
     if (grant && grant.endedAt === null) {
-      next.set(grant.grantId, {
+      state.set(grant.grantId, {
         ...grant,
         endedAt: change.ending.endedAt,
         endedSeq: change.ending.endedSeq,
       });
     }
   }
-  return next;
 }
 
 /**

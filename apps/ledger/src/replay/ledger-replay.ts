@@ -1,15 +1,11 @@
-import { LedgerEntriesRepository, StoredLedgerEntry } from '../append/ledger-entries.repository';
-import { ChainLink, GENESIS_LINK, verifyChain } from '../chain/hash-chain';
+import { LedgerEntriesRepository } from '../append/ledger-entries.repository';
+import { ChainLink, GENESIS_LINK } from '../chain/hash-chain';
 import { AuditTrailRecord } from '../projections/audit-trail.projection';
-import { toProjectedEntry } from '../projections/projection-rebuilder';
+import { ProjectedEntry } from '../projections/projected-entry';
 import { Queryable } from '../queryable';
-import {
-  drainAuditTrail,
-  EMPTY_PROJECTION_STATE,
-  foldEntries,
-  ProjectionState,
-} from './projection-state';
+import { ProjectionAccumulator, ProjectionState } from './projection-state';
 import { LedgerChainBrokenError, ReplayTargetError } from './replay.errors';
+import { verifyAndDecodePage } from './verified-page';
 
 export const REPLAY_PAGE_SIZE = 1000;
 
@@ -44,7 +40,7 @@ export interface ReplayResult {
 }
 
 // Limitation: without `drain` the whole audit trail is held in memory (about one record per
-// entry), and each page copies the grant maps; a very long ledger wants `replayIntoSchema`.
+// entry); a very long ledger wants `replayIntoSchema`.
 // Limitation: `toTime` cuts on recorded_at, which the hash does not cover; a changed recorded_at
 // moves the cut without failing verification.
 /**
@@ -62,30 +58,33 @@ export async function replayLedger(
   const targetSeq = targetSeqOf(options, head);
   const toTime = options.toTime === undefined ? null : Date.parse(options.toTime);
   const pageSize = options.pageSize ?? REPLAY_PAGE_SIZE;
+  const readAfter = (seq: number) =>
+    prefetched(repository.readEntries(db, seq, targetSeq, pageSize));
   const startedAt = Date.now();
 
-  let state = EMPTY_PROJECTION_STATE;
+  const accumulator = new ProjectionAccumulator();
   let last = GENESIS_LINK;
   let replayed = 0;
   let cutByTime = false;
-  while (last.seq < targetSeq && !cutByTime) {
-    const page = await repository.readEntries(db, last.seq, targetSeq, pageSize);
+  let next = last.seq < targetSeq ? readAfter(last.seq) : null;
+  while (next !== null && !cutByTime) {
+    const page = await next;
     if (page.length === 0) break;
-    const verification = verifyChain(page, last);
+    // The database reads the next page while this one is verified and folded.
+    const lastRead = page[page.length - 1]!.seq;
+    next = lastRead < targetSeq ? readAfter(lastRead) : null;
+
+    const verification = verifyAndDecodePage(page, last);
     if (!verification.ok) {
       throw new LedgerChainBrokenError(verification.brokenSeq, verification.reason);
     }
-
-    const kept = toTime === null ? page : recordedBy(page, toTime);
+    const kept = toTime === null ? verification.entries : recordedBy(verification.entries, toTime);
     cutByTime = kept.length < page.length;
     if (kept.length === 0) break;
-    state = foldEntries(state, kept.map(toProjectedEntry));
-    if (options.drain) {
-      const drained = drainAuditTrail(state);
-      await options.drain(drained.records);
-      state = drained.state;
-    }
-    last = { seq: kept[kept.length - 1]!.seq, hash: kept[kept.length - 1]!.hash };
+
+    accumulator.fold(kept);
+    if (options.drain) await options.drain(accumulator.drainAuditTrail());
+    last = { seq: kept[kept.length - 1]!.seq, hash: page[kept.length - 1]!.hash };
     replayed += kept.length;
     options.onProgress?.({
       replayed,
@@ -96,7 +95,16 @@ export async function replayLedger(
   }
 
   if (!cutByTime) assertReachedTarget(last, targetSeq, head);
-  return { state, replayed, last, head };
+  return { state: accumulator.state, replayed, last, head };
+}
+
+/**
+ * A read started ahead of its use: a replay that stops early (a broken chain, a cut by time) never
+ * awaits it, and its failure then must not surface as an unhandled rejection.
+ */
+function prefetched<T>(read: Promise<T>): Promise<T> {
+  read.catch(() => undefined);
+  return read;
 }
 
 function targetSeqOf(target: ReplayTarget, head: ChainLink): number {
@@ -113,9 +121,9 @@ function targetSeqOf(target: ReplayTarget, head: ChainLink): number {
 }
 
 /** The entries of a page recorded at or before the instant, up to the first recorded after it. */
-function recordedBy(page: readonly StoredLedgerEntry[], toTime: number): StoredLedgerEntry[] {
+function recordedBy(page: ProjectedEntry[], toTime: number): ProjectedEntry[] {
   const firstAfter = page.findIndex((entry) => Date.parse(entry.recordedAt) > toTime);
-  return firstAfter === -1 ? [...page] : page.slice(0, firstAfter);
+  return firstAfter === -1 ? page : page.slice(0, firstAfter);
 }
 
 /** Entries missing at the end of the range, or a head that names another last entry. */

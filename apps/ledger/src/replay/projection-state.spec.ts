@@ -7,7 +7,13 @@ import {
   anEvent,
   minutesAfterBase,
 } from '../testing/ledger-event.builders';
-import { drainAuditTrail, EMPTY_PROJECTION_STATE, foldAll, foldEntries } from './projection-state';
+import {
+  drainAuditTrail,
+  EMPTY_PROJECTION_STATE,
+  foldAll,
+  foldEntries,
+  ProjectionAccumulator,
+} from './projection-state';
 
 function aHistory() {
   const first = aGrantedRequest({ subject: 'u-101', durationMinutes: 60 });
@@ -81,6 +87,16 @@ describe('foldEntries', () => {
     expect(state.reasons.get(3)).toBe('incident closed');
   });
 
+  it('leaves the state it is given as it was', () => {
+    const { entries } = aHistory();
+    const start = foldAll(entries.slice(0, 4));
+    const copy = foldAll(entries.slice(0, 4));
+
+    foldEntries(start, entries.slice(4));
+
+    expect(start).toEqual(copy);
+  });
+
   it('leaves the state as it was when given no entries', () => {
     expect(foldEntries(EMPTY_PROJECTION_STATE, [])).toBe(EMPTY_PROJECTION_STATE);
   });
@@ -97,5 +113,55 @@ describe('drainAuditTrail', () => {
     expect(drained.records.map((record) => record.seq)).toEqual([1]);
     expect(drained.state.auditTrail.records.size).toBe(0);
     expect(next.auditTrail.records.get(3)?.subject).toBe('u-101');
+  });
+});
+
+describe(ProjectionAccumulator.name, () => {
+  it('folding page by page in place gives the same state as the pure fold', () => {
+    const { entries } = aHistory();
+    const accumulator = new ProjectionAccumulator();
+
+    for (let offset = 0; offset < entries.length; offset += 2) {
+      accumulator.fold(entries.slice(offset, offset + 2));
+    }
+
+    expect(accumulator.state).toEqual(foldAll(entries));
+  });
+
+  it('replaying twice gives the same state', () => {
+    const { entries } = aHistory();
+    const first = new ProjectionAccumulator();
+    const second = new ProjectionAccumulator();
+
+    first.fold(entries);
+    second.fold(entries);
+
+    expect(first.state).toEqual(second.state);
+  });
+
+  it('leaves the state it started from as it was', () => {
+    const { entries } = aHistory();
+    const start = foldAll(entries.slice(0, 4));
+    const before = foldAll(entries.slice(0, 4));
+
+    const accumulator = new ProjectionAccumulator(start);
+    accumulator.fold(entries.slice(4));
+
+    expect(start).toEqual(before);
+    expect(accumulator.state).toEqual(foldAll(entries));
+  });
+
+  it('drains the records in seq order as the pure drain does, keeping the targets', () => {
+    const request = aGrantedRequest({ requestId: randomUUID() });
+    const [head, ...rest] = entriesOf(request.events);
+    const accumulator = new ProjectionAccumulator();
+
+    accumulator.fold([head!]);
+    const records = accumulator.drainAuditTrail();
+    accumulator.fold(rest);
+
+    expect(records).toEqual(drainAuditTrail(foldAll([head!])).records);
+    expect(accumulator.state.auditTrail.records.has(1)).toBe(false);
+    expect(accumulator.state.auditTrail.records.get(3)?.subject).toBe('u-101');
   });
 });

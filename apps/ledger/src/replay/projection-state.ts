@@ -1,17 +1,20 @@
 import {
-  applyAuditTrailChanges,
+  applyAuditTrailChangesInPlace,
   AuditTrailRecord,
   AuditTrailState,
   auditTrailChanges,
   EMPTY_AUDIT_TRAIL,
+  MutableAuditTrailState,
 } from '../projections/audit-trail.projection';
 import {
-  applyCurrentGrantsChanges,
+  applyCurrentGrantsChangesInPlace,
+  CurrentGrant,
   currentGrantsChanges,
   CurrentGrantsState,
 } from '../projections/current-grants.projection';
 import {
-  applyGrantHistoryChanges,
+  applyGrantHistoryChangesInPlace,
+  GrantHistoryRecord,
   grantHistoryChanges,
   GrantHistoryState,
 } from '../projections/grant-history.projection';
@@ -42,6 +45,7 @@ export const EMPTY_PROJECTION_STATE: ProjectionState = {
 /**
  * Folds entries, in seq order and after `state.lastSeq`, with the same pure projections the
  * ledger applies as it appends. A fold in pages gives the same state as one over all entries.
+ * The state given is left as it was: its maps are copied once, then folded into.
  */
 export function foldEntries(
   state: ProjectionState,
@@ -49,22 +53,67 @@ export function foldEntries(
 ): ProjectionState {
   if (entries.length === 0) return state;
 
-  const known = { requests: state.auditTrail.targets, optOuts: state.auditTrail.optOuts };
-  const reasons = new Map(state.reasons);
-  for (const entry of entries) reasons.set(entry.seq, reasonOf(entry.event));
-  return {
-    currentGrants: applyCurrentGrantsChanges(
-      state.currentGrants,
-      entries.flatMap(currentGrantsChanges),
-    ),
-    grantHistory: applyGrantHistoryChanges(
-      state.grantHistory,
-      entries.flatMap(grantHistoryChanges),
-    ),
-    auditTrail: applyAuditTrailChanges(state.auditTrail, auditTrailChanges(entries, known)),
-    reasons,
-    lastSeq: entries[entries.length - 1]!.seq,
-  };
+  const accumulator = new ProjectionAccumulator(state);
+  accumulator.fold(entries);
+  return accumulator.state;
+}
+
+/**
+ * A projection state that a replay owns and folds page after page in place: the same meaning as
+ * `foldEntries`, without copying the grant history, the targets and the reasons for every page,
+ * which made a fold grow with the state it had folded so far.
+ */
+export class ProjectionAccumulator {
+  private readonly currentGrants: Map<string, CurrentGrant>;
+  private readonly grantHistory: Map<string, GrantHistoryRecord>;
+  private readonly auditTrail: MutableAuditTrailState;
+  private readonly reasons: Map<number, string | null>;
+  private lastSeq: number;
+
+  /** Starts from a copy of `from`, which is never changed. */
+  constructor(from: ProjectionState = EMPTY_PROJECTION_STATE) {
+    this.currentGrants = new Map(from.currentGrants);
+    this.grantHistory = new Map(from.grantHistory);
+    this.auditTrail = {
+      records: new Map(from.auditTrail.records),
+      targets: new Map(from.auditTrail.targets),
+      optOuts: new Map(from.auditTrail.optOuts),
+    };
+    this.reasons = new Map(from.reasons);
+    this.lastSeq = from.lastSeq;
+  }
+
+  /** Entries in seq order, after the last one folded. */
+  fold(entries: readonly ProjectedEntry[]): void {
+    if (entries.length === 0) return;
+
+    const known = { requests: this.auditTrail.targets, optOuts: this.auditTrail.optOuts };
+    const auditChanges = auditTrailChanges(entries, known);
+    for (const entry of entries) this.reasons.set(entry.seq, reasonOf(entry.event));
+    applyCurrentGrantsChangesInPlace(this.currentGrants, entries.flatMap(currentGrantsChanges));
+    applyGrantHistoryChangesInPlace(this.grantHistory, entries.flatMap(grantHistoryChanges));
+    applyAuditTrailChangesInPlace(this.auditTrail, auditChanges);
+    this.lastSeq = entries[entries.length - 1]!.seq;
+  }
+
+  /** Takes the audit trail records and reasons out, as `drainAuditTrail` does; in seq order. */
+  drainAuditTrail(): AuditTrailRecord[] {
+    const records = [...this.auditTrail.records.values()].sort((a, b) => a.seq - b.seq);
+    this.auditTrail.records.clear();
+    this.reasons.clear();
+    return records;
+  }
+
+  /** The state folded so far, over the accumulator's own maps: a later fold changes it. */
+  get state(): ProjectionState {
+    return {
+      currentGrants: this.currentGrants,
+      grantHistory: this.grantHistory,
+      auditTrail: this.auditTrail,
+      reasons: this.reasons,
+      lastSeq: this.lastSeq,
+    };
+  }
 }
 
 /** The state of a whole list of entries. */

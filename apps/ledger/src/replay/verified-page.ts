@@ -1,0 +1,116 @@
+import { CURRENT_SCHEMA_VERSION, DomainEvent, EventType, EventTypes } from '@app/contracts';
+import { StoredLedgerEntry } from '../append/ledger-entries.repository';
+import { ChainBreakReason, ChainLink, entryHash } from '../chain/hash-chain';
+import { CorruptLedgerEntryError } from '../projections/projection-rebuilder';
+import { ProjectedEntry } from '../projections/projected-entry';
+
+export type PageVerification =
+  | { ok: true; entries: ProjectedEntry[]; last: ChainLink }
+  | { ok: false; brokenSeq: number; reason: ChainBreakReason };
+
+/** The envelope fields the column check and the decoding read, before either trusts them. */
+interface ParsedEnvelope {
+  id?: unknown;
+  type?: unknown;
+  partitionKey?: unknown;
+  time?: unknown;
+  schemaVersion?: unknown;
+  data?: unknown;
+}
+
+const KNOWN_TYPES = new Set<string>(EventTypes);
+
+/**
+ * Verifies a page of entries as `verifyChain` does (seq, link, hash, columns against the payload,
+ * the same reasons at the same seq) and decodes its events, parsing each payload once: the parse
+ * done for the column check is the event that is folded. The whole page is verified before any
+ * entry is decoded, so a broken chain is reported before a payload that does not decode.
+ */
+export function verifyAndDecodePage(
+  page: readonly StoredLedgerEntry[],
+  from: ChainLink,
+): PageVerification {
+  const envelopes: ParsedEnvelope[] = [];
+  let last = from;
+  for (const entry of page) {
+    const found = findBreak(entry, last);
+    if (!found.ok) {
+      const brokenSeq = found.reason === 'missing-entry' ? last.seq + 1 : entry.seq;
+      return { ok: false, brokenSeq, reason: found.reason };
+    }
+    envelopes.push(found.envelope);
+    last = { seq: entry.seq, hash: entry.hash };
+  }
+
+  const entries = page.map((entry, index) => ({
+    seq: entry.seq,
+    recordedAt: entry.recordedAt,
+    event: eventOf(entry.seq, envelopes[index]!),
+  }));
+  return { ok: true, entries, last };
+}
+
+function findBreak(
+  entry: StoredLedgerEntry,
+  previous: ChainLink,
+): { ok: true; envelope: ParsedEnvelope } | { ok: false; reason: ChainBreakReason } {
+  if (entry.seq !== previous.seq + 1) return { ok: false, reason: 'missing-entry' };
+  if (entry.prevHash !== previous.hash) return { ok: false, reason: 'prev-hash-mismatch' };
+  if (entryHash(entry.prevHash, entry.seq, entry.payload) !== entry.hash) {
+    return { ok: false, reason: 'hash-mismatch' };
+  }
+  const envelope = parseEnvelope(entry.payload);
+  if (envelope === null || !columnsMatchEnvelope(entry, envelope)) {
+    return { ok: false, reason: 'columns-mismatch' };
+  }
+  return { ok: true, envelope };
+}
+
+function parseEnvelope(payload: string): ParsedEnvelope | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return null;
+  }
+  return parsed !== null && typeof parsed === 'object' ? (parsed as ParsedEnvelope) : null;
+}
+
+/** `columnsMatchPayload` of the chain, on an envelope parsed already. */
+function columnsMatchEnvelope(entry: StoredLedgerEntry, envelope: ParsedEnvelope): boolean {
+  // timestamptz keeps microseconds and JavaScript milliseconds, so the two may differ by less than 1 ms.
+  const occurredDelta = Math.abs(Date.parse(String(envelope.time)) - Date.parse(entry.occurredAt));
+  return (
+    // PostgreSQL returns uuids in lowercase, whatever case the event used.
+    String(envelope.id).toLowerCase() === entry.eventId.toLowerCase() &&
+    envelope.type === entry.eventType &&
+    envelope.partitionKey === entry.partitionKey &&
+    occurredDelta < 1
+  );
+}
+
+// The zod schema is not run again here. A payload is the canonical JSON of an event the append
+// path validated with that schema before it stored it, and the hash just verified proves these
+// are still those bytes: changing a payload breaks its hash, and rewriting every hash after it ends
+// in a chain the signed checkpoints no longer match, which `ledger verify` reports. What is checked
+// is what the projections switch on, so that an entry they cannot read fails here, named, rather
+// than as a TypeError or an "unhandled event" deep in a fold.
+// Limitation: a chain rewritten and re-hashed by someone who can write to the table, with an
+// event whose data lacks fields, folds with those fields undefined (e.g. "undefined" in an audit
+// trail summary) instead of failing; replay does not check the checkpoints, `ledger verify` does.
+function eventOf(seq: number, envelope: ParsedEnvelope): DomainEvent {
+  if (typeof envelope.type !== 'string' || !KNOWN_TYPES.has(envelope.type)) {
+    throw new CorruptLedgerEntryError(seq, `type: unknown event type ${String(envelope.type)}`);
+  }
+  if (envelope.schemaVersion !== CURRENT_SCHEMA_VERSION) {
+    throw new CorruptLedgerEntryError(
+      seq,
+      `schemaVersion: expected ${CURRENT_SCHEMA_VERSION}, not ${String(envelope.schemaVersion)}`,
+    );
+  }
+  const { data } = envelope;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new CorruptLedgerEntryError(seq, `data: the ${envelope.type as EventType} has no data`);
+  }
+  return envelope as DomainEvent;
+}
