@@ -51,12 +51,18 @@ export interface CliIo {
   out(text: string): void;
   err(text: string): void;
   env: NodeJS.ProcessEnv;
+  /** Calls back when writing to `out` fails (EPIPE: its reader left); returns an unsubscribe. */
+  onOutError?(listener: (error: NodeJS.ErrnoException) => void): () => void;
 }
 
 const processIo: CliIo = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   env: process.env,
+  onOutError: (listener) => {
+    process.stdout.on('error', listener);
+    return () => process.stdout.off('error', listener);
+  },
 };
 
 class CliRefusal extends Error {
@@ -119,7 +125,11 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       );
 
   command('replay', 'Replay the projections from the ledger, verifying the chain as it reads')
-    .option('--schema <name>', 'replay into the schema ledger_replay_<name> (kept until dropped)')
+    .option(
+      '--schema <name>',
+      'replay into the schema ledger_replay_<name> (kept until dropped)',
+      replayName,
+    )
     .option('--to-seq <seq>', 'stop after this seq', wholeNumber)
     .option('--to-time <instant>', 'stop after the last entry recorded by this instant', instant)
     .option('--rebuild', 'rebuild the LIVE projections instead (appends wait meanwhile)')
@@ -129,7 +139,11 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     });
 
   command('drop-replay', 'Drop a replay schema made by replay --schema')
-    .requiredOption('--schema <name>', 'the replay name (the schema is ledger_replay_<name>)')
+    .requiredOption(
+      '--schema <name>',
+      'the replay name (the schema is ledger_replay_<name>)',
+      replayName,
+    )
     .action(async (options: CommonOptions & { schema: string }) => {
       await withDatabase(options, io, async (db) => {
         const schema = await dropReplaySchema(db, options.schema);
@@ -238,7 +252,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
 /** Options that choose where a question is answered: live, a replay schema, or a replay in memory. */
 function withSource(command: Command): Command {
   return command
-    .option('--schema <name>', 'answer from the replay schema ledger_replay_<name>')
+    .option('--schema <name>', 'answer from the replay schema ledger_replay_<name>', replayName)
     .option('--replay', 'answer from a replay of the ledger in memory, up to the head')
     .option('--to-seq <seq>', 'answer from a replay in memory up to this seq', wholeNumber)
     .option('--to-time <instant>', 'answer from a replay in memory up to this instant', instant);
@@ -367,22 +381,32 @@ async function tail(
   const consumer = kafka.consumer({ groupId: `jit-ledger-cli-tail-${randomUUID()}` });
   let printed = 0;
   let headerDone = false;
+  let finished = false;
+  let stopWatchingOut = () => {};
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning === true });
     await new Promise<void>((resolve, reject) => {
       const timer =
         options.timeout === undefined ? null : setTimeout(() => finish(), options.timeout);
-      const finish = () => {
+      const finish = (error?: Error) => {
+        finished = true;
         if (timer) clearTimeout(timer);
-        process.off('SIGINT', finish);
-        resolve();
+        process.off('SIGINT', onInterrupt);
+        if (error) reject(error);
+        else resolve();
       };
-      process.once('SIGINT', finish);
+      const onInterrupt = () => finish();
+      process.once('SIGINT', onInterrupt);
+      // A reader that has read enough (`| head`) closes the pipe: that ends the tail, not an error.
+      stopWatchingOut =
+        io.onOutError?.((error) => finish(error.code === 'EPIPE' ? undefined : error)) ??
+        stopWatchingOut;
       consumer
         .run({
           autoCommit: false,
           eachMessage: async ({ message }) => {
+            if (finished) return;
             if (options.limit !== undefined && printed >= options.limit) return;
             const record = parseRecord(message.value?.toString('utf8') ?? '');
             io.out(tailLine(options.format, record, !headerDone));
@@ -396,6 +420,7 @@ async function tail(
     });
   } finally {
     await consumer.disconnect();
+    stopWatchingOut();
   }
 }
 
@@ -513,7 +538,8 @@ function cell(value: unknown): string {
   return typeof value === 'object' ? JSON.stringify(value) : String(value as string | number);
 }
 
-function accessAtRows(answer: AccessAtAnswer): Row[] {
+/** As in the JSON answer: `endsAt` is the scheduled end, `endedAt` when access really ended. */
+export function accessAtRows(answer: AccessAtAnswer): Row[] {
   return answer.holders.flatMap((holder) =>
     holder.through.map((grant) => ({
       subject: holder.subject,
@@ -525,12 +551,13 @@ function accessAtRows(answer: AccessAtAnswer): Row[] {
       approvedBy: grant.automatic ? `automatic (${grant.policyId})` : grant.approvers.join(' '),
       policy: grant.policyId,
       startsAt: grant.startsAt,
-      endsAt: grant.endedAt ?? grant.endsAt,
+      endsAt: grant.endsAt,
+      endedAt: grant.endedAt,
     })),
   );
 }
 
-function heldRows(answer: HeldAnswer): Row[] {
+export function heldRows(answer: HeldAnswer): Row[] {
   return answer.held.flatMap((access) =>
     access.through.map((grant) => ({
       resource: access.resource,
@@ -540,7 +567,8 @@ function heldRows(answer: HeldAnswer): Row[] {
       kind: grant.kind,
       approvedBy: grant.automatic ? `automatic (${grant.policyId})` : grant.approvers.join(' '),
       startsAt: grant.startsAt,
-      endsAt: grant.endedAt ?? grant.endsAt,
+      endsAt: grant.endsAt,
+      endedAt: grant.endedAt,
     })),
   );
 }
@@ -592,6 +620,17 @@ function instant(value: string): string {
     throw new InvalidArgumentError('an ISO-8601 instant, e.g. 2026-12-01T00:00:00Z');
   }
   return new Date(parsed).toISOString();
+}
+
+// Checked while parsing, so a bad name is bad usage, refused before any database is reached.
+function replayName(value: string): string {
+  try {
+    replaySchemaName(value);
+  } catch (error) {
+    if (error instanceof ReplaySchemaError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+  return value;
 }
 
 function uuid(value: string): string {

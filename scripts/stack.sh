@@ -34,6 +34,7 @@ load_env() {
     fi
     echo "export LEDGER_CHECKPOINT_KEY=@$cache/ledger-checkpoint.pem" >>"$cache/dev.env"
   fi
+  write_checkpoint_public_key
   set -a
   # shellcheck disable=SC1091
   source "$cache/dev.env"
@@ -44,6 +45,20 @@ load_env() {
   export NOTIFICATION_ROUTING_FILE="${NOTIFICATION_ROUTING_FILE:-$root/config/notification-routing.yaml}"
   export SMTP_URL="${SMTP_URL:-smtp://127.0.0.1:2525}"
   export LOG_LEVEL="${LOG_LEVEL:-info}"
+}
+
+# SIEMs verify checkpoints with the public half (audit:verify-export --public-key); it is derived
+# again only when missing or older than the private key, and written whole or not at all.
+write_checkpoint_public_key() {
+  local private="$cache/ledger-checkpoint.pem" public="$cache/ledger-checkpoint.pub.pem"
+  [ -f "$private" ] || return 0
+  [ -f "$public" ] && [ ! "$private" -nt "$public" ] && return 0
+  node -e 'const { createPublicKey } = require("crypto");
+    const pem = require("fs").readFileSync(process.argv[1], "utf8");
+    process.stdout.write(createPublicKey(pem).export({ type: "spki", format: "pem" }))' \
+    "$private" >"$public.tmp"
+  mv "$public.tmp" "$public"
+  log "checkpoint public key in $public"
 }
 
 healthy() {

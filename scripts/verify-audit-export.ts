@@ -2,10 +2,11 @@
  * Verifies an export of the audit topic, as a SIEM holds it, without the ledger's database:
  *   kcat -C -b 127.0.0.1:9092 -t jit.audit.records.v1 -e -q > audit.jsonl
  *   npm run audit:verify-export -- audit.jsonl [--public-key key.pem ...] [--json]
- * Reads stdin when the file is `-` or missing. Public keys come from --public-key, else from
- * LEDGER_CHECKPOINT_PUBLIC_KEYS (PEMs or @files, comma-separated), else from the public half of
- * LEDGER_CHECKPOINT_KEY. Exits 0 when everything verifies, 1 at the first problem, 2 when the
- * export could not be verified (unreadable file or key, or checkpoints and no key to check them).
+ * Reads stdin when the file is `-` or missing; files are found from where npm was called. Public
+ * keys come from --public-key, else from LEDGER_CHECKPOINT_PUBLIC_KEYS (PEMs or @files,
+ * comma-separated), else from the public half of LEDGER_CHECKPOINT_KEY. Exits 0 when everything
+ * verifies, 1 at the first problem, 2 when the export could not be verified (unreadable file or
+ * key, or checkpoints and no key to check them).
  */
 import { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import {
   verifyAuditExport,
 } from '../apps/ledger/src/audit/audit-export-verifier';
 import { readVerifyingKey } from '../apps/ledger/src/chain/checkpoint-signature';
+import { callerPath } from './caller-path';
 
 export interface VerifyExportIo {
   env: NodeJS.ProcessEnv;
@@ -60,7 +62,10 @@ export function runVerifyAuditExport(argv: string[], io: VerifyExportIo = proces
   let text: string;
   let publicKeys: KeyObject[] | null;
   try {
-    text = file === undefined || file === '-' ? io.readStdin() : readFileSync(file, 'utf8');
+    text =
+      file === undefined || file === '-'
+        ? io.readStdin()
+        : readFileSync(callerPath(file, io.env), 'utf8');
     publicKeys = options.skipSignatures ? null : publicKeysFrom(options.publicKey, io.env);
   } catch (error) {
     io.err(`could not verify the audit export: ${(error as Error).message}\n`);
@@ -68,12 +73,15 @@ export function runVerifyAuditExport(argv: string[], io: VerifyExportIo = proces
   }
 
   const result = verifyAuditExport(text.split('\n'), { publicKeys });
-  io.out(`${options.json ? JSON.stringify(result) : describe(result)}\n`);
+  const unverifiedCheckpoints =
+    result.ok && result.summary.checkpoints > 0 && publicKeys === null && !options.skipSignatures;
+  io.out(`${options.json ? JSON.stringify(result) : describe(result, unverifiedCheckpoints)}\n`);
   if (!result.ok) return 1;
-  if (result.summary.checkpoints > 0 && publicKeys === null && !options.skipSignatures) {
+  if (unverifiedCheckpoints) {
     io.err(
-      `${result.summary.checkpoints} checkpoint signatures were not checked: no public key; pass ` +
-        '--public-key, set LEDGER_CHECKPOINT_PUBLIC_KEYS, or --skip-signatures\n',
+      'the checkpoints could not be verified without a public key: pass --public-key <pem-file> ' +
+        '(repeatable), or set LEDGER_CHECKPOINT_PUBLIC_KEYS, or accept them unchecked with ' +
+        '--skip-signatures\n',
     );
     return 2;
   }
@@ -86,7 +94,9 @@ function collect(value: string, previous: string[]): string[] {
 
 /** The keys given, or those of the environment; null when there are none. */
 function publicKeysFrom(files: readonly string[], env: NodeJS.ProcessEnv): KeyObject[] | null {
-  if (files.length > 0) return files.map((file) => readVerifyingKey(readFileSync(file, 'utf8')));
+  if (files.length > 0) {
+    return files.map((file) => readVerifyingKey(readFileSync(callerPath(file, env), 'utf8')));
+  }
   const listed = env.LEDGER_CHECKPOINT_PUBLIC_KEYS?.trim();
   if (listed) return listed.split(',').map((source) => readVerifyingKey(pemFrom(source)));
   const signing = env.LEDGER_CHECKPOINT_KEY?.trim();
@@ -101,7 +111,7 @@ function pemFrom(source: string): string {
   return trimmed.replace(/\\n/g, '\n');
 }
 
-function describe(result: AuditExportVerification): string {
+function describe(result: AuditExportVerification, unverifiedCheckpoints: boolean): string {
   const { summary } = result;
   const range =
     summary.firstSeq === null ? 'no entries' : `seqs ${summary.firstSeq} to ${summary.lastSeq}`;
@@ -112,7 +122,14 @@ function describe(result: AuditExportVerification): string {
   if (result.ok && summary.firstSeq === null) return `audit export has no entries; ${extras}`;
   if (result.ok) {
     const from = summary.firstSeq === 1 ? 'genesis' : `prevHash ${summary.startsFrom}`;
-    return `audit export intact: ${summary.entries} entries, ${range}, from ${from}; ${extras}`;
+    const chain = `${summary.entries} entries, ${range}, from ${from}`;
+    if (unverifiedCheckpoints) {
+      return (
+        `audit export chain intact (${chain}), but its ${summary.checkpoints} checkpoints ` +
+        'could NOT be verified: no public key'
+      );
+    }
+    return `audit export intact: ${chain}; ${extras}`;
   }
   const { problem } = result;
   const where = problem.seq === null ? `line ${problem.line}` : `seq ${problem.seq}`;

@@ -3,8 +3,8 @@
  * prints the result: the first seq that is wrong and what is wrong there.
  *   npm run ledger:verify -- [--database-url postgres://...] [--public-key key.pem ...] [--json]
  * Public keys come from --public-key, else LEDGER_CHECKPOINT_PUBLIC_KEYS, else the public half of
- * LEDGER_CHECKPOINT_KEY. Exits 0 when the ledger is intact, 1 when it is not, 2 when it could not
- * be verified at all.
+ * LEDGER_CHECKPOINT_KEY; --public-key files are found from where npm was called. Exits 0 when the
+ * ledger is intact, 1 when it is not, 2 when it could not be verified at all.
  */
 import { KeyObject } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
@@ -19,6 +19,7 @@ import {
 import { readVerifyingKey } from '../apps/ledger/src/chain/checkpoint-signature';
 import { LedgerSighting } from '../apps/ledger/src/chain/ledger-inspection';
 import { readKeySource, verifyingKeysOfEnv } from '../apps/ledger/src/checkpoints/checkpoint-keys';
+import { callerPath } from './caller-path';
 
 const DatabaseEnv = z.object({ DATABASE_URL: commonEnv.DATABASE_URL });
 
@@ -79,7 +80,9 @@ function describe(result: LedgerVerification, signaturesChecked: boolean): strin
 }
 
 function publicKeysFor(files: readonly string[], env: NodeJS.ProcessEnv): KeyObject[] {
-  if (files.length > 0) return files.map((file) => readVerifyingKey(readKeySource(`@${file}`)));
+  if (files.length > 0) {
+    return files.map((file) => readVerifyingKey(readKeySource(`@${callerPath(file, env)}`)));
+  }
   return verifyingKeysOfEnv(env);
 }
 

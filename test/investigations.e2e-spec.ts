@@ -408,7 +408,7 @@ describe('investigations', () => {
       expect(beyond.code).toBe(EXIT.refused);
       expect(csv.code).toBe(EXIT.ok);
       expect(csv.out.split('\n')[0]).toBe(
-        'resource,role,periods,through,kind,approvedBy,startsAt,endsAt',
+        'resource,role,periods,through,kind,approvedBy,startsAt,endsAt,endedAt',
       );
     });
 
@@ -517,8 +517,50 @@ describe('investigations', () => {
       expect(await ledgerSideEffects(stack.namespace.databaseUrl)).toEqual(stateBefore);
       await cli(env, 'drop-replay', '--schema', 'probe');
     });
+
+    it('stops tailing quietly when its reader goes away, as `| head -c` does', async () => {
+      const tail = await tailIntoClosingPipe(env, 300, [
+        'tail',
+        '--from-beginning',
+        '--timeout',
+        '30000',
+        '--format',
+        'json',
+      ]);
+
+      expect(tail.code).toBe(EXIT.ok);
+      expect(tail.err).toBe('');
+      expect(tail.elapsedMs).toBeLessThan(20000);
+    });
   });
 });
+
+/** A CLI run whose stdout fails with EPIPE once `bytes` were written, like a pipe into `head`. */
+async function tailIntoClosingPipe(env: NodeJS.ProcessEnv, bytes: number, argv: string[]) {
+  const output = { out: '', err: '' };
+  const listeners: ((error: NodeJS.ErrnoException) => void)[] = [];
+  const io: CliIo = {
+    out: (text) => {
+      if (output.out.length >= bytes) {
+        const error: NodeJS.ErrnoException = Object.assign(new Error('write EPIPE'), {
+          code: 'EPIPE',
+        });
+        setImmediate(() => listeners.forEach((listener) => listener(error)));
+        return;
+      }
+      output.out += text;
+    },
+    err: (text) => (output.err += text),
+    env,
+    onOutError: (listener) => {
+      listeners.push(listener);
+      return () => listeners.splice(listeners.indexOf(listener), 1);
+    },
+  };
+  const startedAt = Date.now();
+  const code = await runLedgerCli(argv, io);
+  return { code, ...output, elapsedMs: Date.now() - startedAt };
+}
 
 /** What a replay must leave alone: the chain, the outbox, the audit cursor, the detector's cursor. */
 function ledgerSideEffects(databaseUrl: string) {

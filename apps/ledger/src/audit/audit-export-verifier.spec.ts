@@ -146,6 +146,23 @@ describe(verifyAuditExport.name, () => {
     expect(result.problems.map((problem) => problem.problem)).toContain('conflicting-duplicate');
   });
 
+  it('names a seq seen again with an altered hash a conflicting duplicate', () => {
+    const { records } = anExport();
+    const altered = { ...records[4]!, hash: 'f'.repeat(64) };
+
+    const result = verifyAuditExport(lines([...records, altered]), keys);
+
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problem).toMatchObject({
+      problem: 'conflicting-duplicate',
+      seq: 5,
+      line: 11,
+      expected: records[4]!.hash,
+      found: altered.hash,
+    });
+  });
+
   it('names the line that is not an audit record', () => {
     const { records } = anExport(3);
 

@@ -204,26 +204,28 @@ function collectEntry(
   const { record } = located;
   if (record.replay === true) counts.replayed += 1;
   if (record.recordType === undefined) counts.legacy += 1;
+  const seen = entries.get(record.seq);
+  // Pushed before the record's own problems, so that at one seq and line the conflict comes first.
+  if (seen && seen.record.hash !== record.hash) problems.push(conflictingDuplicate(located, seen));
   const own = ownProblem(located);
   if (own) problems.push(own);
 
-  const seen = entries.get(record.seq);
-  if (!seen) {
-    entries.set(record.seq, located);
-    return;
-  }
-  if (seen.record.hash === record.hash) {
-    counts.duplicates += 1;
-    return;
-  }
-  problems.push({
+  if (!seen) entries.set(record.seq, located);
+  else if (seen.record.hash === record.hash) counts.duplicates += 1;
+}
+
+function conflictingDuplicate(
+  { line, record }: Located<EntryRecordShape>,
+  seen: Located<EntryRecordShape>,
+): AuditExportProblem {
+  return {
     problem: 'conflicting-duplicate',
     seq: record.seq,
-    line: located.line,
+    line,
     message: `seq ${record.seq} appears with two hashes (first on line ${seen.line})`,
     expected: seen.record.hash,
     found: record.hash,
-  });
+  };
 }
 
 /** What is wrong with one entry record on its own: its hash, or its fields against its payload. */
