@@ -182,6 +182,46 @@ function commented(comment: string | null): string | null {
   return comment && comment.length > 0 ? comment : null;
 }
 
+type AccessFacts = Pick<
+  EventFacts,
+  'target' | 'resource' | 'role' | 'requestId' | 'optOutId' | 'optOutKind' | 'grantId'
+>;
+
+/** Whose access to what a grant's event is about. */
+function grantAccessFacts(data: {
+  subject: string;
+  resource: string;
+  role: string;
+  requestId: string;
+  grantId: string;
+}): AccessFacts {
+  return {
+    target: data.subject,
+    resource: data.resource,
+    role: data.role,
+    requestId: data.requestId,
+    grantId: data.grantId,
+  };
+}
+
+/** Whose access to what an opt-out's event is about; the opt-out's id is its grant's id too. */
+function optOutAccessFacts(data: {
+  subject: string;
+  resource: string;
+  role: string;
+  optOutId: string;
+  kind: string;
+}): AccessFacts {
+  return {
+    target: data.subject,
+    resource: data.resource,
+    role: data.role,
+    optOutId: data.optOutId,
+    optOutKind: data.kind,
+    grantId: data.optOutId,
+  };
+}
+
 function factsOf(event: DomainEvent): EventFacts {
   switch (event.type) {
     case 'AccessRequested': {
@@ -284,14 +324,10 @@ function factsOf(event: DomainEvent): EventFacts {
         type: ['creation', 'allowed', 'start'],
         outcome: 'success',
         actor: null,
-        target: data.subject,
+        ...grantAccessFacts(data),
         reason: data.capped
           ? `granted for ${data.duration}, capped from ${data.requestedDuration}`
           : `granted for ${data.duration}`,
-        resource: data.resource,
-        role: data.role,
-        requestId: data.requestId,
-        grantId: data.grantId,
         otherUsers: data.approvers,
         labels: { policy_id: data.policyId },
         start: data.startsAt,
@@ -304,15 +340,11 @@ function factsOf(event: DomainEvent): EventFacts {
         type: ['deletion', 'end'],
         outcome: 'success',
         actor: null,
-        target: data.subject,
+        ...grantAccessFacts(data),
         reason:
           data.coveringGrantIds.length > 0
             ? `grant ended; access kept by ${data.coveringGrantIds.join(', ')}`
             : 'grant ended',
-        resource: data.resource,
-        role: data.role,
-        requestId: data.requestId,
-        grantId: data.grantId,
         end: data.endedAt,
       };
     }
@@ -402,13 +434,8 @@ function factsOf(event: DomainEvent): EventFacts {
         type: ['creation', 'allowed', 'start'],
         outcome: 'success',
         actor: null,
-        target: data.subject,
+        ...optOutAccessFacts(data),
         reason: data.justification,
-        resource: data.resource,
-        role: data.role,
-        optOutId: data.optOutId,
-        optOutKind: data.kind,
-        grantId: data.optOutId,
         otherUsers: [...data.approvers, data.owner],
         labels: { incident: data.incident, ticket: data.ticket, rule_id: data.ruleId },
         start: data.startsAt,
@@ -421,13 +448,8 @@ function factsOf(event: DomainEvent): EventFacts {
         type: ['change', 'allowed'],
         outcome: 'success',
         actor: data.renewedBy,
-        target: data.subject,
+        ...optOutAccessFacts(data),
         reason: data.attestation,
-        resource: data.resource,
-        role: data.role,
-        optOutId: data.optOutId,
-        optOutKind: data.kind,
-        grantId: data.optOutId,
         end: data.endsAt,
       };
     }
@@ -446,13 +468,8 @@ function factsOf(event: DomainEvent): EventFacts {
         type: ['deletion', 'end'],
         outcome: 'success',
         actor: null,
-        target: data.subject,
+        ...optOutAccessFacts(data),
         reason: `unused for ${data.unusedFor}`,
-        resource: data.resource,
-        role: data.role,
-        optOutId: data.optOutId,
-        optOutKind: data.kind,
-        grantId: data.optOutId,
         end: data.lapsedAt,
       };
     }
@@ -462,13 +479,8 @@ function factsOf(event: DomainEvent): EventFacts {
         type: ['deletion', 'end'],
         outcome: 'success',
         actor: data.revokedBy,
-        target: data.subject,
+        ...optOutAccessFacts(data),
         reason: data.reason,
-        resource: data.resource,
-        role: data.role,
-        optOutId: data.optOutId,
-        optOutKind: data.kind,
-        grantId: data.optOutId,
         end: data.revokedAt,
       };
     }
@@ -478,16 +490,11 @@ function factsOf(event: DomainEvent): EventFacts {
         type: ['deletion', 'end'],
         outcome: 'success',
         actor: null,
-        target: data.subject,
+        ...optOutAccessFacts(data),
         reason:
           data.coveringGrantIds.length > 0
             ? `opt-out ended; access kept by ${data.coveringGrantIds.join(', ')}`
             : 'opt-out ended',
-        resource: data.resource,
-        role: data.role,
-        optOutId: data.optOutId,
-        optOutKind: data.kind,
-        grantId: data.optOutId,
         end: data.endedAt,
       };
     }
@@ -554,13 +561,8 @@ function factsOf(event: DomainEvent): EventFacts {
         type: ['info'],
         outcome: 'success',
         actor: null,
-        target: data.subject,
+        ...optOutAccessFacts(data),
         reason: `recertification by ${data.owner} due at ${data.dueAt}`,
-        resource: data.resource,
-        role: data.role,
-        optOutId: data.optOutId,
-        optOutKind: data.kind,
-        grantId: data.optOutId,
         otherUsers: [data.owner],
       };
     }

@@ -1,10 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { EventType } from '@app/contracts';
 import { LedgerEntriesRepository, StoredLedgerEntry } from '../append/ledger-entries.repository';
 import { LedgerVerification, verifyLedger } from '../chain/ledger-verifier';
-import { AccessKind } from '../projections/current-grants.projection';
 import { ProjectionRebuilder, RebuildResult } from '../projections/projection-rebuilder';
+import {
+  AuditTrailRow,
+  CURRENT_GRANT_COLUMNS,
+  CurrentGrantRow,
+  GRANT_HISTORY_COLUMNS,
+  GrantHistoryRow,
+  toAuditTrailRecord,
+  toCurrentGrant,
+  toGrantHistoryRecord,
+} from '../projections/projection-rows';
 import {
   AuditTrailQuery,
   AuditTrailRecordView,
@@ -14,42 +22,6 @@ import {
   HistoricGrantView,
   LedgerEntriesQuery,
 } from './ledger-api.schemas';
-
-interface GrantRow {
-  grant_id: string;
-  request_id: string;
-  kind: AccessKind;
-  subject: string;
-  resource: string;
-  role: string;
-  starts_at: Date;
-  ends_at: Date;
-  approvers: string[];
-  automatic: boolean;
-  policy_id: string;
-  issued_seq: string;
-  ended_at?: Date | null;
-  ended_seq?: string | null;
-}
-
-interface AuditTrailRow {
-  seq: string;
-  event_id: string;
-  event_type: EventType;
-  occurred_at: Date;
-  recorded_at: Date;
-  actor: string;
-  subject: string | null;
-  resource: string | null;
-  role: string | null;
-  request_id: string | null;
-  grant_id: string | null;
-  opt_out_id: string | null;
-  summary: string;
-}
-
-const GRANT_COLUMNS = `grant_id, request_id, kind, subject, resource, role, starts_at, ends_at, approvers,
-  automatic, policy_id, issued_seq`;
 
 /** Reads the projections and the raw chain for the HTTP API. */
 @Injectable()
@@ -68,10 +40,10 @@ export class LedgerQueryService {
     filter.add('resource', query.resource);
     const limit = filter.param(query.limit);
     const rows = (await this.dataSource.query(
-      `SELECT ${GRANT_COLUMNS} FROM ledger.current_grants
+      `SELECT ${CURRENT_GRANT_COLUMNS} FROM ledger.current_grants
        WHERE issued_seq > $1 ${filter.sql} ORDER BY issued_seq LIMIT ${limit}`,
       filter.params,
-    )) as GrantRow[];
+    )) as CurrentGrantRow[];
     const grants = rows.map(toCurrentGrant);
     return {
       grants,
@@ -91,12 +63,12 @@ export class LedgerQueryService {
     const filter = new Filter([query.resource, query.at]);
     filter.add('subject', query.subject);
     const rows = (await this.dataSource.query(
-      `SELECT ${GRANT_COLUMNS}, ended_at, ended_seq FROM ledger.grant_history
+      `SELECT ${GRANT_HISTORY_COLUMNS} FROM ledger.grant_history
        WHERE resource = $1 AND starts_at <= $2 AND $2 < COALESCE(ended_at, ends_at) ${filter.sql}
        ORDER BY starts_at, grant_id`,
       filter.params,
-    )) as GrantRow[];
-    return { at: query.at, resource: query.resource, grants: rows.map(toHistoricGrant) };
+    )) as GrantHistoryRow[];
+    return { at: query.at, resource: query.resource, grants: rows.map(toGrantHistoryRecord) };
   }
 
   async auditTrail(
@@ -175,47 +147,4 @@ class Filter {
 
 function nextAfter(seqs: readonly number[], limit: number): number | null {
   return seqs.length === limit ? seqs[seqs.length - 1]! : null;
-}
-
-function toCurrentGrant(row: GrantRow): CurrentGrantView {
-  return {
-    grantId: row.grant_id,
-    requestId: row.request_id,
-    kind: row.kind,
-    subject: row.subject,
-    resource: row.resource,
-    role: row.role,
-    startsAt: row.starts_at.toISOString(),
-    endsAt: row.ends_at.toISOString(),
-    approvers: row.approvers,
-    automatic: row.automatic,
-    policyId: row.policy_id,
-    issuedSeq: Number(row.issued_seq),
-  };
-}
-
-function toHistoricGrant(row: GrantRow): HistoricGrantView {
-  return {
-    ...toCurrentGrant(row),
-    endedAt: row.ended_at ? row.ended_at.toISOString() : null,
-    endedSeq: row.ended_seq === null || row.ended_seq === undefined ? null : Number(row.ended_seq),
-  };
-}
-
-function toAuditTrailRecord(row: AuditTrailRow): AuditTrailRecordView {
-  return {
-    seq: Number(row.seq),
-    eventId: row.event_id,
-    eventType: row.event_type,
-    occurredAt: row.occurred_at.toISOString(),
-    recordedAt: row.recorded_at.toISOString(),
-    actor: row.actor,
-    subject: row.subject,
-    resource: row.resource,
-    role: row.role,
-    requestId: row.request_id,
-    grantId: row.grant_id,
-    optOutId: row.opt_out_id,
-    summary: row.summary,
-  };
 }

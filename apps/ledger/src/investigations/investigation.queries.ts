@@ -1,6 +1,12 @@
-import { decodeDomainEvent, EventType } from '@app/contracts';
-import { AccessKind } from '../projections/current-grants.projection';
+import { decodeDomainEvent } from '@app/contracts';
 import { GrantHistoryRecord } from '../projections/grant-history.projection';
+import {
+  AuditTrailRow,
+  GRANT_HISTORY_COLUMNS,
+  GrantHistoryRow,
+  toAuditTrailRecord,
+  toGrantHistoryRecord,
+} from '../projections/projection-rows';
 import { Queryable } from '../queryable';
 import { reasonOf } from '../replay/event-reason';
 import { findGrant, heldBySubject, lifeOf, whoHadAccess } from './investigation-questions';
@@ -20,42 +26,9 @@ export interface InvestigationAnswers {
   lifeOf(query: { kind: LifeKind; id: string }): Promise<LifeAnswer | null>;
 }
 
-interface GrantRow {
-  grant_id: string;
-  request_id: string;
-  kind: AccessKind;
-  subject: string;
-  resource: string;
-  role: string;
-  starts_at: Date;
-  ends_at: Date;
-  ended_at: Date | null;
-  approvers: string[];
-  automatic: boolean;
-  policy_id: string;
-  issued_seq: string;
-  ended_seq: string | null;
-}
-
-interface LifeRow {
-  seq: string;
-  event_id: string;
-  event_type: EventType;
-  occurred_at: Date;
-  recorded_at: Date;
-  actor: string;
-  subject: string | null;
-  resource: string | null;
-  role: string | null;
-  request_id: string | null;
-  grant_id: string | null;
-  opt_out_id: string | null;
-  summary: string;
+interface LifeRow extends AuditTrailRow {
   payload: string;
 }
-
-const GRANT_COLUMNS = `grant_id, request_id, kind, subject, resource, role, starts_at, ends_at,
-  ended_at, approvers, automatic, policy_id, issued_seq, ended_seq`;
 
 const LIFE_COLUMNS = `a.seq, a.event_id, a.event_type, a.occurred_at, a.recorded_at, a.actor,
   a.subject, a.resource, a.role, a.request_id, a.grant_id, a.opt_out_id, a.summary, e.payload`;
@@ -76,21 +49,21 @@ export class LiveInvestigations implements InvestigationAnswers {
     subject?: string;
   }): Promise<AccessAtAnswer> {
     const rows = (await this.db.query(
-      `SELECT ${GRANT_COLUMNS} FROM ${this.schema}.grant_history
+      `SELECT ${GRANT_HISTORY_COLUMNS} FROM ${this.schema}.grant_history
        WHERE resource = $1 AND starts_at <= $2 AND $2 < COALESCE(ended_at, ends_at)
          AND ($3::text IS NULL OR subject = $3)`,
       [query.resource, query.at, query.subject ?? null],
-    )) as GrantRow[];
-    return whoHadAccess(rows.map(toGrantRecord), query);
+    )) as GrantHistoryRow[];
+    return whoHadAccess(rows.map(toGrantHistoryRecord), query);
   }
 
   async heldBySubject(query: { subject: string; from: string; to: string }): Promise<HeldAnswer> {
     const rows = (await this.db.query(
-      `SELECT ${GRANT_COLUMNS} FROM ${this.schema}.grant_history
+      `SELECT ${GRANT_HISTORY_COLUMNS} FROM ${this.schema}.grant_history
        WHERE subject = $1 AND starts_at < $3 AND $2 < COALESCE(ended_at, ends_at)`,
       [query.subject, query.from, query.to],
-    )) as GrantRow[];
-    return heldBySubject(rows.map(toGrantRecord), query);
+    )) as GrantHistoryRow[];
+    return heldBySubject(rows.map(toGrantHistoryRecord), query);
   }
 
   async lifeOf(query: { kind: LifeKind; id: string }): Promise<LifeAnswer | null> {
@@ -107,10 +80,10 @@ export class LiveInvestigations implements InvestigationAnswers {
 
   private async grant(id: string): Promise<GrantHistoryRecord | undefined> {
     const rows = (await this.db.query(
-      `SELECT ${GRANT_COLUMNS} FROM ${this.schema}.grant_history WHERE grant_id = $1`,
+      `SELECT ${GRANT_HISTORY_COLUMNS} FROM ${this.schema}.grant_history WHERE grant_id = $1`,
       [id],
-    )) as GrantRow[];
-    return rows[0] ? toGrantRecord(rows[0]) : undefined;
+    )) as GrantHistoryRow[];
+    return rows[0] ? toGrantHistoryRecord(rows[0]) : undefined;
   }
 }
 
@@ -151,41 +124,7 @@ export function lifeRecordsOf(state: ProjectionState): LifeRecord[] {
   }));
 }
 
-function toGrantRecord(row: GrantRow): GrantHistoryRecord {
-  return {
-    grantId: row.grant_id,
-    requestId: row.request_id,
-    kind: row.kind,
-    subject: row.subject,
-    resource: row.resource,
-    role: row.role,
-    startsAt: row.starts_at.toISOString(),
-    endsAt: row.ends_at.toISOString(),
-    endedAt: row.ended_at ? row.ended_at.toISOString() : null,
-    approvers: row.approvers,
-    automatic: row.automatic,
-    policyId: row.policy_id,
-    issuedSeq: Number(row.issued_seq),
-    endedSeq: row.ended_seq === null ? null : Number(row.ended_seq),
-  };
-}
-
 function toLifeRecord(row: LifeRow): LifeRecord {
   const decoded = decodeDomainEvent(Buffer.from(row.payload, 'utf8'));
-  return {
-    seq: Number(row.seq),
-    eventId: row.event_id,
-    eventType: row.event_type,
-    occurredAt: row.occurred_at.toISOString(),
-    recordedAt: row.recorded_at.toISOString(),
-    actor: row.actor,
-    subject: row.subject,
-    resource: row.resource,
-    role: row.role,
-    requestId: row.request_id,
-    grantId: row.grant_id,
-    optOutId: row.opt_out_id,
-    summary: row.summary,
-    reason: decoded.ok ? reasonOf(decoded.value) : null,
-  };
+  return { ...toAuditTrailRecord(row), reason: decoded.ok ? reasonOf(decoded.value) : null };
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   auditTrailChanges,
   AuditTrailRecord,
@@ -31,18 +31,108 @@ export const PROJECTION_TABLES = [
   'ledger.opt_out_targets',
 ] as const;
 
+/** The schema the live projections live in. */
+export const LEDGER_SCHEMA = 'ledger';
+
+/** Which schema a `ProjectionApplier` writes into when Nest builds it; the ledger's by default. */
+export const PROJECTION_SCHEMA = Symbol('PROJECTION_SCHEMA');
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
 /**
  * Writes what the pure projections decide, for a whole batch of entries at once: a few set-based
  * statements per table whatever the batch size, with the same result as applying entry by entry.
+ * It writes into the tables of one schema, the live ledger's unless told otherwise (a replay
+ * writes a schema of its own).
  */
 @Injectable()
 export class ProjectionApplier {
+  private readonly schema: string;
+
+  constructor(@Optional() @Inject(PROJECTION_SCHEMA) schema: string = LEDGER_SCHEMA) {
+    // The schema is spliced into SQL unquoted, so only a plain lowercase identifier will do.
+    if (!SCHEMA_NAME.test(schema)) {
+      throw new Error(`a projection schema is a lowercase SQL identifier: not "${schema}"`);
+    }
+    this.schema = schema;
+  }
+
   async apply(db: Queryable, entries: readonly ProjectedEntry[]): Promise<void> {
     if (entries.length === 0) return;
 
     await this.applyCurrentGrants(db, entries);
     await this.applyGrantHistory(db, entries);
     await this.applyAuditTrail(db, entries);
+  }
+
+  /** Rows whose grant is already there are left as they are. */
+  async insertCurrentGrants(db: Queryable, grants: readonly CurrentGrant[]): Promise<void> {
+    if (grants.length === 0) return;
+    await db.query(
+      `INSERT INTO ${this.schema}.current_grants
+         (grant_id, request_id, kind, subject, resource, role, starts_at, ends_at, approvers,
+          automatic, policy_id, issued_seq)
+       SELECT * FROM json_to_recordset($1::json) AS g(grant_id uuid, request_id uuid, kind text,
+         subject text, resource text, role text, starts_at timestamptz, ends_at timestamptz,
+         approvers text[], automatic boolean, policy_id text, issued_seq bigint)
+       ON CONFLICT (grant_id) DO NOTHING`,
+      [JSON.stringify(grants.map(currentGrantRow))],
+    );
+  }
+
+  /** Rows whose grant is already there are left as they are. */
+  async insertGrantHistory(db: Queryable, records: readonly GrantHistoryRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await db.query(
+      `INSERT INTO ${this.schema}.grant_history
+         (grant_id, request_id, kind, subject, resource, role, starts_at, ends_at, ended_at,
+          approvers, automatic, policy_id, issued_seq, ended_seq)
+       SELECT * FROM json_to_recordset($1::json) AS g(grant_id uuid, request_id uuid, kind text,
+         subject text, resource text, role text, starts_at timestamptz, ends_at timestamptz,
+         ended_at timestamptz, approvers text[], automatic boolean, policy_id text,
+         issued_seq bigint, ended_seq bigint)
+       ON CONFLICT (grant_id) DO NOTHING`,
+      [JSON.stringify(records.map(grantHistoryRow))],
+    );
+  }
+
+  /** Rows whose request is already there are left as they are. */
+  async insertRequestTargets(db: Queryable, targets: readonly RequestTarget[]): Promise<void> {
+    if (targets.length === 0) return;
+    await db.query(
+      `INSERT INTO ${this.schema}.request_targets (request_id, subject, resource, role)
+       SELECT * FROM json_to_recordset($1::json)
+         AS t(request_id uuid, subject text, resource text, role text)
+       ON CONFLICT (request_id) DO NOTHING`,
+      [JSON.stringify(targets.map(requestTargetRow))],
+    );
+  }
+
+  /** Rows whose opt-out is already there are left as they are. */
+  async insertOptOutTargets(db: Queryable, targets: readonly OptOutTarget[]): Promise<void> {
+    if (targets.length === 0) return;
+    await db.query(
+      `INSERT INTO ${this.schema}.opt_out_targets (opt_out_id, kind, subject, resource, role)
+       SELECT * FROM json_to_recordset($1::json)
+         AS t(opt_out_id uuid, kind text, subject text, resource text, role text)
+       ON CONFLICT (opt_out_id) DO NOTHING`,
+      [JSON.stringify(targets.map(optOutTargetRow))],
+    );
+  }
+
+  /** Rows whose seq is already there are left as they are. */
+  async insertAuditTrail(db: Queryable, records: readonly AuditTrailRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await db.query(
+      `INSERT INTO ${this.schema}.audit_trail
+         (seq, event_id, event_type, occurred_at, recorded_at, actor, subject, resource, role,
+          request_id, grant_id, opt_out_id, summary)
+       SELECT * FROM json_to_recordset($1::json) AS a(seq bigint, event_id uuid, event_type text,
+         occurred_at timestamptz, recorded_at timestamptz, actor text, subject text, resource text,
+         role text, request_id uuid, grant_id uuid, opt_out_id uuid, summary text)
+       ON CONFLICT (seq) DO NOTHING`,
+      [JSON.stringify(records.map(auditTrailRow))],
+    );
   }
 
   private async applyCurrentGrants(
@@ -53,23 +143,12 @@ export class ProjectionApplier {
       entries.flatMap(currentGrantsChanges),
     );
     if (removed.length > 0) {
-      await db.query('DELETE FROM ledger.current_grants WHERE grant_id = ANY($1::uuid[])', [
+      await db.query(`DELETE FROM ${this.schema}.current_grants WHERE grant_id = ANY($1::uuid[])`, [
         removed,
       ]);
     }
-    if (added.length > 0) {
-      await db.query(
-        `INSERT INTO ledger.current_grants
-           (grant_id, request_id, kind, subject, resource, role, starts_at, ends_at, approvers,
-            automatic, policy_id, issued_seq)
-         SELECT * FROM json_to_recordset($1::json) AS g(grant_id uuid, request_id uuid, kind text,
-           subject text, resource text, role text, starts_at timestamptz, ends_at timestamptz,
-           approvers text[], automatic boolean, policy_id text, issued_seq bigint)
-         ON CONFLICT (grant_id) DO NOTHING`,
-        [JSON.stringify(added.map(currentGrantRow))],
-      );
-    }
-    await this.extendGrants(db, 'ledger.current_grants', extended, 'TRUE');
+    await this.insertCurrentGrants(db, added);
+    await this.extendGrants(db, 'current_grants', extended, 'TRUE');
   }
 
   /**
@@ -78,11 +157,12 @@ export class ProjectionApplier {
    */
   private async extendGrants(
     db: Queryable,
-    table: 'ledger.current_grants' | 'ledger.grant_history',
+    tableName: 'current_grants' | 'grant_history',
     extensions: readonly GrantExtension[],
     stillOpen: string,
   ): Promise<void> {
     if (extensions.length === 0) return;
+    const table = `${this.schema}.${tableName}`;
     await db.query(
       `UPDATE ${table} g SET ends_at = e.ends_at
        FROM (
@@ -110,23 +190,11 @@ export class ProjectionApplier {
   ): Promise<void> {
     const net = netGrantHistoryChanges(entries.flatMap(grantHistoryChanges));
     await this.endGrants(db, net.endedBeforeRecording);
-    if (net.recorded.length > 0) {
-      await db.query(
-        `INSERT INTO ledger.grant_history
-           (grant_id, request_id, kind, subject, resource, role, starts_at, ends_at, ended_at,
-            approvers, automatic, policy_id, issued_seq, ended_seq)
-         SELECT * FROM json_to_recordset($1::json) AS g(grant_id uuid, request_id uuid, kind text,
-           subject text, resource text, role text, starts_at timestamptz, ends_at timestamptz,
-           ended_at timestamptz, approvers text[], automatic boolean, policy_id text,
-           issued_seq bigint, ended_seq bigint)
-         ON CONFLICT (grant_id) DO NOTHING`,
-        [JSON.stringify(net.recorded.map(grantHistoryRow))],
-      );
-    }
+    await this.insertGrantHistory(db, net.recorded);
     await this.endGrants(db, net.endedAfterRecording);
     await this.extendGrants(
       db,
-      'ledger.grant_history',
+      'grant_history',
       net.extended,
       '(c.ended_seq IS NULL OR c.ended_seq > x.seq)',
     );
@@ -135,7 +203,7 @@ export class ProjectionApplier {
   private async endGrants(db: Queryable, endings: readonly GrantEnding[]): Promise<void> {
     if (endings.length === 0) return;
     await db.query(
-      `UPDATE ledger.grant_history h SET ended_at = e.ended_at, ended_seq = e.ended_seq
+      `UPDATE ${this.schema}.grant_history h SET ended_at = e.ended_at, ended_seq = e.ended_seq
        FROM json_to_recordset($1::json) AS e(grant_id uuid, ended_at timestamptz, ended_seq bigint)
        WHERE h.grant_id = e.grant_id AND h.ended_at IS NULL`,
       [
@@ -165,53 +233,9 @@ export class ProjectionApplier {
       else records.push(change.record);
     }
 
-    if (targets.length > 0) {
-      await db.query(
-        `INSERT INTO ledger.request_targets (request_id, subject, resource, role)
-         SELECT * FROM json_to_recordset($1::json)
-           AS t(request_id uuid, subject text, resource text, role text)
-         ON CONFLICT (request_id) DO NOTHING`,
-        [
-          JSON.stringify(
-            targets.map((target) => ({
-              request_id: target.requestId,
-              subject: target.subject,
-              resource: target.resource,
-              role: target.role,
-            })),
-          ),
-        ],
-      );
-    }
-    if (optOuts.length > 0) {
-      await db.query(
-        `INSERT INTO ledger.opt_out_targets (opt_out_id, kind, subject, resource, role)
-         SELECT * FROM json_to_recordset($1::json)
-           AS t(opt_out_id uuid, kind text, subject text, resource text, role text)
-         ON CONFLICT (opt_out_id) DO NOTHING`,
-        [
-          JSON.stringify(
-            optOuts.map((target) => ({
-              opt_out_id: target.optOutId,
-              kind: target.kind,
-              subject: target.subject,
-              resource: target.resource,
-              role: target.role,
-            })),
-          ),
-        ],
-      );
-    }
-    await db.query(
-      `INSERT INTO ledger.audit_trail
-         (seq, event_id, event_type, occurred_at, recorded_at, actor, subject, resource, role,
-          request_id, grant_id, opt_out_id, summary)
-       SELECT * FROM json_to_recordset($1::json) AS a(seq bigint, event_id uuid, event_type text,
-         occurred_at timestamptz, recorded_at timestamptz, actor text, subject text, resource text,
-         role text, request_id uuid, grant_id uuid, opt_out_id uuid, summary text)
-       ON CONFLICT (seq) DO NOTHING`,
-      [JSON.stringify(records.map(auditTrailRow))],
-    );
+    await this.insertRequestTargets(db, targets);
+    await this.insertOptOutTargets(db, optOuts);
+    await this.insertAuditTrail(db, records);
   }
 
   /** Targets keyed by the request ids as the events spell them; the database stores uuids. */
@@ -222,7 +246,7 @@ export class ProjectionApplier {
     const known = new Map<string, RequestTarget>();
     if (requestIds.length === 0) return known;
     const rows = (await db.query(
-      `SELECT request_id, subject, resource, role FROM ledger.request_targets
+      `SELECT request_id, subject, resource, role FROM ${this.schema}.request_targets
        WHERE request_id = ANY($1::uuid[])`,
       [requestIds],
     )) as { request_id: string; subject: string; resource: string; role: string }[];
@@ -249,7 +273,7 @@ export class ProjectionApplier {
     const known = new Map<string, OptOutTarget>();
     if (optOutIds.length === 0) return known;
     const rows = (await db.query(
-      `SELECT opt_out_id, kind, subject, resource, role FROM ledger.opt_out_targets
+      `SELECT opt_out_id, kind, subject, resource, role FROM ${this.schema}.opt_out_targets
        WHERE opt_out_id = ANY($1::uuid[])`,
       [optOutIds],
     )) as {
@@ -298,6 +322,25 @@ function grantHistoryRow(grant: GrantHistoryRecord): Record<string, unknown> {
     ...currentGrantRow(grant),
     ended_at: grant.endedAt,
     ended_seq: grant.endedSeq,
+  };
+}
+
+function requestTargetRow(target: RequestTarget): Record<string, unknown> {
+  return {
+    request_id: target.requestId,
+    subject: target.subject,
+    resource: target.resource,
+    role: target.role,
+  };
+}
+
+function optOutTargetRow(target: OptOutTarget): Record<string, unknown> {
+  return {
+    opt_out_id: target.optOutId,
+    kind: target.kind,
+    subject: target.subject,
+    resource: target.resource,
+    role: target.role,
   };
 }
 

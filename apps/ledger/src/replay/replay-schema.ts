@@ -1,11 +1,4 @@
-import {
-  AuditTrailRecord,
-  OptOutTarget,
-  RequestTarget,
-} from '../projections/audit-trail.projection';
-import { CurrentGrant } from '../projections/current-grants.projection';
-import { GrantHistoryRecord } from '../projections/grant-history.projection';
-import { PROJECTION_TABLES } from '../projections/projection.applier';
+import { PROJECTION_TABLES, ProjectionApplier } from '../projections/projection.applier';
 import { Queryable } from '../queryable';
 import { replayLedger, ReplayOptions, ReplayResult } from './ledger-replay';
 import { ProjectionState } from './projection-state';
@@ -45,12 +38,13 @@ export async function replayIntoSchema(
 ): Promise<SchemaReplayResult> {
   const schema = replaySchemaName(name);
   await createReplaySchema(db, schema);
+  const projections = new ProjectionApplier(schema);
 
   const result = await replayLedger(db, {
     ...options,
-    drain: (records) => insertAuditTrail(db, schema, records),
+    drain: (records) => inChunks(records, (chunk) => projections.insertAuditTrail(db, chunk)),
   });
-  await insertProjectionState(db, schema, result.state);
+  await insertProjectionState(db, projections, result.state);
   await db.query(
     `INSERT INTO ${schema}.replay_info (to_seq, to_hash, head_seq, to_time, replayed)
      VALUES ($1, $2, $3, $4, $5)`,
@@ -108,127 +102,29 @@ async function replaySchemaExists(db: Queryable, schema: string): Promise<boolea
 
 async function insertProjectionState(
   db: Queryable,
-  schema: string,
+  projections: ProjectionApplier,
   state: ProjectionState,
 ): Promise<void> {
-  await insertRows(
-    db,
-    `INSERT INTO ${schema}.current_grants
-       (grant_id, request_id, kind, subject, resource, role, starts_at, ends_at, approvers,
-        automatic, policy_id, issued_seq)
-     SELECT * FROM json_to_recordset($1::json) AS g(grant_id uuid, request_id uuid, kind text,
-       subject text, resource text, role text, starts_at timestamptz, ends_at timestamptz,
-       approvers text[], automatic boolean, policy_id text, issued_seq bigint)`,
-    [...state.currentGrants.values()].map(grantRow),
+  await inChunks([...state.currentGrants.values()], (chunk) =>
+    projections.insertCurrentGrants(db, chunk),
   );
-  await insertRows(
-    db,
-    `INSERT INTO ${schema}.grant_history
-       (grant_id, request_id, kind, subject, resource, role, starts_at, ends_at, ended_at,
-        approvers, automatic, policy_id, issued_seq, ended_seq)
-     SELECT * FROM json_to_recordset($1::json) AS g(grant_id uuid, request_id uuid, kind text,
-       subject text, resource text, role text, starts_at timestamptz, ends_at timestamptz,
-       ended_at timestamptz, approvers text[], automatic boolean, policy_id text,
-       issued_seq bigint, ended_seq bigint)`,
-    [...state.grantHistory.values()].map(historyRow),
+  await inChunks([...state.grantHistory.values()], (chunk) =>
+    projections.insertGrantHistory(db, chunk),
   );
-  await insertRows(
-    db,
-    `INSERT INTO ${schema}.request_targets (request_id, subject, resource, role)
-     SELECT * FROM json_to_recordset($1::json)
-       AS t(request_id uuid, subject text, resource text, role text)`,
-    [...state.auditTrail.targets.values()].map(requestTargetRow),
+  await inChunks([...state.auditTrail.targets.values()], (chunk) =>
+    projections.insertRequestTargets(db, chunk),
   );
-  await insertRows(
-    db,
-    `INSERT INTO ${schema}.opt_out_targets (opt_out_id, kind, subject, resource, role)
-     SELECT * FROM json_to_recordset($1::json)
-       AS t(opt_out_id uuid, kind text, subject text, resource text, role text)`,
-    [...state.auditTrail.optOuts.values()].map(optOutTargetRow),
+  await inChunks([...state.auditTrail.optOuts.values()], (chunk) =>
+    projections.insertOptOutTargets(db, chunk),
   );
 }
 
-async function insertAuditTrail(
-  db: Queryable,
-  schema: string,
-  records: readonly AuditTrailRecord[],
-): Promise<void> {
-  await insertRows(
-    db,
-    `INSERT INTO ${schema}.audit_trail
-       (seq, event_id, event_type, occurred_at, recorded_at, actor, subject, resource, role,
-        request_id, grant_id, opt_out_id, summary)
-     SELECT * FROM json_to_recordset($1::json) AS a(seq bigint, event_id uuid, event_type text,
-       occurred_at timestamptz, recorded_at timestamptz, actor text, subject text, resource text,
-       role text, request_id uuid, grant_id uuid, opt_out_id uuid, summary text)`,
-    records.map(auditTrailRow),
-  );
-}
-
-async function insertRows(
-  db: Queryable,
-  sql: string,
-  rows: readonly Record<string, unknown>[],
+/** A whole ledger's rows in one statement would build one huge JSON parameter. */
+async function inChunks<T>(
+  rows: readonly T[],
+  insert: (chunk: readonly T[]) => Promise<void>,
 ): Promise<void> {
   for (let offset = 0; offset < rows.length; offset += INSERT_CHUNK) {
-    await db.query(sql, [JSON.stringify(rows.slice(offset, offset + INSERT_CHUNK))]);
+    await insert(rows.slice(offset, offset + INSERT_CHUNK));
   }
-}
-
-function grantRow(grant: CurrentGrant): Record<string, unknown> {
-  return {
-    grant_id: grant.grantId,
-    request_id: grant.requestId,
-    kind: grant.kind,
-    subject: grant.subject,
-    resource: grant.resource,
-    role: grant.role,
-    starts_at: grant.startsAt,
-    ends_at: grant.endsAt,
-    approvers: grant.approvers,
-    automatic: grant.automatic,
-    policy_id: grant.policyId,
-    issued_seq: grant.issuedSeq,
-  };
-}
-
-function historyRow(grant: GrantHistoryRecord): Record<string, unknown> {
-  return { ...grantRow(grant), ended_at: grant.endedAt, ended_seq: grant.endedSeq };
-}
-
-function requestTargetRow(target: RequestTarget): Record<string, unknown> {
-  return {
-    request_id: target.requestId,
-    subject: target.subject,
-    resource: target.resource,
-    role: target.role,
-  };
-}
-
-function optOutTargetRow(target: OptOutTarget): Record<string, unknown> {
-  return {
-    opt_out_id: target.optOutId,
-    kind: target.kind,
-    subject: target.subject,
-    resource: target.resource,
-    role: target.role,
-  };
-}
-
-function auditTrailRow(record: AuditTrailRecord): Record<string, unknown> {
-  return {
-    seq: record.seq,
-    event_id: record.eventId,
-    event_type: record.eventType,
-    occurred_at: record.occurredAt,
-    recorded_at: record.recordedAt,
-    actor: record.actor,
-    subject: record.subject,
-    resource: record.resource,
-    role: record.role,
-    request_id: record.requestId,
-    grant_id: record.grantId,
-    opt_out_id: record.optOutId,
-    summary: record.summary,
-  };
 }
