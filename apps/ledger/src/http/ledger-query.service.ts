@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { LedgerEntriesRepository, StoredLedgerEntry } from '../append/ledger-entries.repository';
-import { LedgerVerification, verifyLedger } from '../chain/ledger-verifier';
 import { ProjectionRebuilder, RebuildResult } from '../projections/projection-rebuilder';
 import {
   AuditTrailRow,
@@ -112,10 +111,6 @@ export class LedgerQueryService {
         query.limit,
       ),
     };
-  }
-
-  verify(): Promise<LedgerVerification> {
-    return verifyLedger(this.dataSource);
   }
 
   rebuildProjections(): Promise<RebuildResult> {
