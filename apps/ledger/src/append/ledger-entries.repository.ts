@@ -16,13 +16,14 @@ export interface StoredLedgerEntry {
   hash: string;
 }
 
+/** A row as `SELECT_ENTRY` reads it: instants already ISO-8601 text in UTC. */
 export interface LedgerEntryRow {
   seq: string | number;
   event_id: string;
   event_type: string;
   partition_key: string;
-  occurred_at: Date | string;
-  recorded_at: Date | string;
+  occurred_at: string;
+  recorded_at: string;
   payload: string;
   prev_hash: string;
   hash: string;
@@ -30,6 +31,21 @@ export interface LedgerEntryRow {
 
 export const ENTRY_COLUMNS =
   'seq, event_id, event_type, partition_key, occurred_at, recorded_at, payload, prev_hash, hash';
+
+/** An instant as `Date.prototype.toISOString` writes it, to the millisecond it keeps. */
+const isoText = (column: string) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${column}`;
+
+// The database writes the instants as text: parsing each timestamptz into a Date and back into an
+// ISO string took about a fifth of a replay's time on the reading thread, and to_char runs in the
+// database's own process instead. MS truncates microseconds, as a JavaScript Date does.
+/** The select list of a whole entry, in the shape of `LedgerEntryRow`. */
+export const SELECT_ENTRY = [
+  'seq, event_id, event_type, partition_key',
+  isoText('occurred_at'),
+  isoText('recorded_at'),
+  'payload, prev_hash, hash',
+].join(', ');
 
 /** The SQL of the append-only chain: its head, its entries, and nothing that changes an entry. */
 @Injectable()
@@ -91,7 +107,7 @@ export class LedgerEntriesRepository {
     limit: number,
   ): Promise<StoredLedgerEntry[]> {
     const rows = (await db.query(
-      `SELECT ${ENTRY_COLUMNS} FROM ledger.ledger_entries
+      `SELECT ${SELECT_ENTRY} FROM ledger.ledger_entries
        WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
       [afterSeq, untilSeq, limit],
     )) as LedgerEntryRow[];
@@ -114,16 +130,12 @@ export function toStoredEntry(row: LedgerEntryRow): StoredLedgerEntry {
     eventId: row.event_id,
     eventType: row.event_type,
     partitionKey: row.partition_key,
-    occurredAt: toIso(row.occurred_at),
-    recordedAt: toIso(row.recorded_at),
+    occurredAt: row.occurred_at,
+    recordedAt: row.recorded_at,
     payload: row.payload,
     prevHash: row.prev_hash,
     hash: row.hash,
   };
-}
-
-function toIso(value: Date | string): string {
-  return (value instanceof Date ? value : new Date(value)).toISOString();
 }
 
 function headFrom(rows: { seq: string; hash: string }[]): ChainLink {

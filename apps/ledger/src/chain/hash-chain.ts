@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 
 /** The hash the first entry links to: there is nothing before it. */
@@ -46,7 +46,8 @@ export function canonicalPayload(envelope: object): string {
  * hash, the decimal seq and then the payload, so no two different entries share a byte string.
  */
 export function entryHash(prevHash: string, seq: number, payload: string): string {
-  return createHash('sha256').update(`${prevHash}\n${seq}\n${payload}`, 'utf8').digest('hex');
+  // The one-shot form: a Hash object per entry cost a replay a third more in hashing.
+  return hash('sha256', `${prevHash}\n${seq}\n${payload}`, 'hex');
 }
 
 /**
@@ -86,20 +87,40 @@ function findBreak(entry: ChainEntry, previous: ChainLink): ChainBreakReason | n
 // goes undetected.
 /** Whether the stored id, type, partition key and time columns are those of the payload. */
 export function columnsMatchPayload(entry: ChainEntry): boolean {
-  let envelope: { id?: unknown; type?: unknown; partitionKey?: unknown; time?: unknown };
+  let envelope: unknown;
   try {
-    envelope = JSON.parse(entry.payload) as typeof envelope;
+    envelope = JSON.parse(entry.payload);
   } catch {
     return false;
   }
-  if (envelope === null || typeof envelope !== 'object') return false;
-  // timestamptz keeps microseconds and JavaScript milliseconds, so the two may differ by less than 1 ms.
-  const occurredDelta = Math.abs(Date.parse(String(envelope.time)) - Date.parse(entry.occurredAt));
+  return envelope !== null && typeof envelope === 'object' && columnsMatchEnvelope(entry, envelope);
+}
+
+/** The fields of an envelope the stored columns repeat, before anything trusts their types. */
+export interface EnvelopeColumns {
+  id?: unknown;
+  type?: unknown;
+  partitionKey?: unknown;
+  time?: unknown;
+}
+
+/** `columnsMatchPayload` on a payload parsed already. */
+export function columnsMatchEnvelope(
+  entry: Omit<ChainEntry, 'payload' | 'prevHash' | 'hash'>,
+  envelope: EnvelopeColumns,
+): boolean {
   return (
     // PostgreSQL returns uuids in lowercase, whatever case the event used.
-    String(envelope.id).toLowerCase() === entry.eventId.toLowerCase() &&
+    (envelope.id === entry.eventId ||
+      String(envelope.id).toLowerCase() === entry.eventId.toLowerCase()) &&
     envelope.type === entry.eventType &&
     envelope.partitionKey === entry.partitionKey &&
-    occurredDelta < 1
+    sameInstant(envelope.time, entry.occurredAt)
   );
+}
+
+// timestamptz keeps microseconds and JavaScript milliseconds, so the two may differ by less than
+// 1 ms; the texts are compared first because the events' own times are ISO strings in UTC already.
+function sameInstant(time: unknown, occurredAt: string): boolean {
+  return time === occurredAt || Math.abs(Date.parse(String(time)) - Date.parse(occurredAt)) < 1;
 }

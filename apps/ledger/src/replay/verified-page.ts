@@ -1,6 +1,12 @@
 import { CURRENT_SCHEMA_VERSION, DomainEvent, EventType, EventTypes } from '@app/contracts';
 import { StoredLedgerEntry } from '../append/ledger-entries.repository';
-import { ChainBreakReason, ChainLink, entryHash } from '../chain/hash-chain';
+import {
+  ChainBreakReason,
+  ChainLink,
+  columnsMatchEnvelope,
+  EnvelopeColumns,
+  entryHash,
+} from '../chain/hash-chain';
 import { CorruptLedgerEntryError } from '../projections/projection-rebuilder';
 import { ProjectedEntry } from '../projections/projected-entry';
 
@@ -9,11 +15,7 @@ export type PageVerification =
   | { ok: false; brokenSeq: number; reason: ChainBreakReason };
 
 /** The envelope fields the column check and the decoding read, before either trusts them. */
-interface ParsedEnvelope {
-  id?: unknown;
-  type?: unknown;
-  partitionKey?: unknown;
-  time?: unknown;
+interface ParsedEnvelope extends EnvelopeColumns {
   schemaVersion?: unknown;
   data?: unknown;
 }
@@ -74,19 +76,6 @@ function parseEnvelope(payload: string): ParsedEnvelope | null {
     return null;
   }
   return parsed !== null && typeof parsed === 'object' ? (parsed as ParsedEnvelope) : null;
-}
-
-/** `columnsMatchPayload` of the chain, on an envelope parsed already. */
-function columnsMatchEnvelope(entry: StoredLedgerEntry, envelope: ParsedEnvelope): boolean {
-  // timestamptz keeps microseconds and JavaScript milliseconds, so the two may differ by less than 1 ms.
-  const occurredDelta = Math.abs(Date.parse(String(envelope.time)) - Date.parse(entry.occurredAt));
-  return (
-    // PostgreSQL returns uuids in lowercase, whatever case the event used.
-    String(envelope.id).toLowerCase() === entry.eventId.toLowerCase() &&
-    envelope.type === entry.eventType &&
-    envelope.partitionKey === entry.partitionKey &&
-    occurredDelta < 1
-  );
 }
 
 // The zod schema is not run again here. A payload is the canonical JSON of an event the append

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ENTRY_COLUMNS, LedgerEntryRow, toStoredEntry } from '../append/ledger-entries.repository';
+import { SELECT_ENTRY, LedgerEntryRow, toStoredEntry } from '../append/ledger-entries.repository';
 import { toProjectedEntry } from '../projections/projection-rebuilder';
 import { ProjectedEntry } from '../projections/projected-entry';
 import { OptOutReport, optOutReport, ReportPeriod } from './opt-out-report';
@@ -19,7 +19,7 @@ export class OptOutReportService {
     let afterSeq = 0;
     for (;;) {
       const rows = (await this.dataSource.query(
-        `SELECT ${ENTRY_COLUMNS} FROM ledger.ledger_entries
+        `SELECT ${SELECT_ENTRY} FROM ledger.ledger_entries
          WHERE occurred_at >= $1 AND occurred_at < $2 AND seq > $3
          ORDER BY seq LIMIT $4`,
         [period.from, period.to, afterSeq, PAGE_SIZE],
