@@ -58,7 +58,11 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 function sightingText(sighting: LedgerSighting): string {
-  const parts = Object.entries(sighting).map(([field, value]) => `${field} ${String(value)}`);
+  const parts = Object.entries(sighting).map(([field, value]) =>
+    Array.isArray(value)
+      ? `${field} ${value.length > 0 ? value.join(' or ') : 'none given'}`
+      : `${field} ${String(value)}`,
+  );
   return parts.length > 0 ? parts.join(', ') : 'nothing';
 }
 

@@ -1,7 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { chainOf } from '../testing/ledger-entry.builders';
 import { anAccessRequested } from '../testing/ledger-event.builders';
-import { LedgerCheckpoint, signCheckpoint } from './checkpoint-signature';
+import { keyIdOf, LedgerCheckpoint, signCheckpoint } from './checkpoint-signature';
 import { ChainEntry, entryHash, GENESIS_HASH } from './hash-chain';
 import { inspectChain, inspectChainEnd } from './ledger-inspection';
 
@@ -219,6 +219,45 @@ describe(inspectChain.name, () => {
       inspectChain({ entries: chain, checkpoints: [stranger], publicKeys: [keys.publicKey] }),
     ).toMatchObject({
       finding: { problem: 'checkpoint-mismatch', seq: 4, reason: 'checkpoint-unknown-key' },
+    });
+  });
+
+  it('names the keys it was given and the key that signed, for a checkpoint of an unknown key', () => {
+    const chain = aChain(2);
+    const strangerKey = generateKeyPairSync('ed25519').privateKey;
+    const stranger = checkpointOf(chain[1]!, strangerKey);
+
+    const result = inspectChain({
+      entries: chain,
+      checkpoints: [stranger],
+      publicKeys: [keys.publicKey],
+    });
+
+    expect(result).toMatchObject({
+      ok: false,
+      finding: {
+        expected: { seq: 2, keyIds: [keyIdOf(keys.publicKey)] },
+        found: { seq: 2, hash: chain[1]!.hash, keyId: keyIdOf(createPublicKey(strangerKey)) },
+      },
+    });
+    expect(keyIdOf(keys.publicKey)).not.toBe(keyIdOf(createPublicKey(strangerKey)));
+  });
+
+  it('says a forged signature is invalid for the key the checkpoint names', () => {
+    const chain = aChain(2);
+    const forged = { ...checkpointOf(chain[1]!), signedAt: '2026-12-03T11:00:00.000Z' };
+
+    const result = inspectChain({
+      entries: chain,
+      checkpoints: [forged],
+      publicKeys: [keys.publicKey],
+    });
+
+    expect(result).toMatchObject({
+      finding: {
+        expected: { seq: 2, keyId: forged.keyId, signature: 'valid' },
+        found: { seq: 2, keyId: forged.keyId, signature: 'invalid' },
+      },
     });
   });
 

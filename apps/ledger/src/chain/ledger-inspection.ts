@@ -1,5 +1,5 @@
 import { KeyObject } from 'node:crypto';
-import { LedgerCheckpoint, verifyCheckpointSignature } from './checkpoint-signature';
+import { keyIdOf, LedgerCheckpoint, verifyCheckpointSignature } from './checkpoint-signature';
 import {
   ChainBreakReason,
   ChainEntry,
@@ -32,6 +32,10 @@ export interface LedgerSighting {
   hash?: string;
   prevHash?: string;
   keyId?: string;
+  /** The keys a checkpoint may be signed by: those the verifier was given. */
+  keyIds?: string[];
+  algorithm?: string;
+  signature?: 'valid' | 'invalid';
 }
 
 export interface LedgerFinding {
@@ -308,13 +312,33 @@ function signatureFinding(
   if (publicKeys === undefined) return null;
   const check = verifyCheckpointSignature(checkpoint, publicKeys);
   if (check.ok) return null;
-  return {
-    problem: 'checkpoint-mismatch',
-    seq: checkpoint.seq,
-    reason: `checkpoint-${check.reason}`,
-    expected: { seq: checkpoint.seq, keyId: checkpoint.keyId },
-    found: { seq: checkpoint.seq, hash: checkpoint.hash, keyId: checkpoint.keyId },
+  const { seq, hash, keyId } = checkpoint;
+  const finding = {
+    problem: 'checkpoint-mismatch' as const,
+    seq,
+    reason: `checkpoint-${check.reason}` as const,
   };
+  switch (check.reason) {
+    case 'unsupported-algorithm':
+      return {
+        ...finding,
+        expected: { seq, algorithm: 'Ed25519' },
+        found: { seq, hash, algorithm: checkpoint.algorithm },
+      };
+    case 'unknown-key':
+      // The signer is not among the keys given: say which keys those were, not the signer twice.
+      return {
+        ...finding,
+        expected: { seq, keyIds: publicKeys.map(keyIdOf) },
+        found: { seq, hash, keyId },
+      };
+    case 'bad-signature':
+      return {
+        ...finding,
+        expected: { seq, hash, keyId, signature: 'valid' },
+        found: { seq, hash, keyId, signature: 'invalid' },
+      };
+  }
 }
 
 function hashesAt(entry: ChainEntry, seq: number): boolean {
