@@ -8,6 +8,7 @@ import {
   GENESIS_HASH,
   GENESIS_LINK,
   verifyChain,
+  verifyLinks,
 } from './hash-chain';
 
 function aChain(length: number): ChainEntry[] {
@@ -122,5 +123,30 @@ describe(verifyChain.name, () => {
       brokenSeq: 1,
       reason: 'missing-entry',
     });
+  });
+});
+
+describe(verifyLinks.name, () => {
+  it('counts the intact entries before the first broken link', () => {
+    const chain = aChain(5);
+    chain[3] = { ...chain[3]!, payload: `${chain[3]!.payload} ` };
+
+    expect(verifyLinks(chain, GENESIS_LINK)).toEqual({
+      ok: false,
+      brokenSeq: 4,
+      reason: 'hash-mismatch',
+      intact: 3,
+    });
+  });
+
+  it('leaves columns to the caller, which parses the payloads', () => {
+    const chain = aChain(2);
+    chain[0] = { ...chain[0]!, eventType: 'GrantIssued' };
+
+    expect(verifyLinks(chain, GENESIS_LINK)).toEqual({
+      ok: true,
+      last: { seq: 2, hash: chain[1]!.hash },
+    });
+    expect(verifyChain(chain)).toMatchObject({ ok: false, reason: 'columns-mismatch' });
   });
 });

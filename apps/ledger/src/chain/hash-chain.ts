@@ -74,11 +74,41 @@ export function verifyChain(
 }
 
 function findBreak(entry: ChainEntry, previous: ChainLink): ChainBreakReason | null {
+  return linkBreak(entry, previous) ?? (columnsMatchPayload(entry) ? null : 'columns-mismatch');
+}
+
+/** What a link needs of an entry: its place, the hash it links to, its bytes and its own hash. */
+export type LinkedEntry = Pick<ChainEntry, 'seq' | 'payload' | 'prevHash' | 'hash'>;
+
+/** Why an entry does not follow `previous`: missing before it, linked elsewhere, or altered. */
+export function linkBreak(entry: LinkedEntry, previous: ChainLink): ChainBreakReason | null {
   if (entry.seq !== previous.seq + 1) return 'missing-entry';
   if (entry.prevHash !== previous.hash) return 'prev-hash-mismatch';
   if (entryHash(entry.prevHash, entry.seq, entry.payload) !== entry.hash) return 'hash-mismatch';
-  if (!columnsMatchPayload(entry)) return 'columns-mismatch';
   return null;
+}
+
+/** The links and hashes of entries: intact to the end, or up to the first entry that breaks them. */
+export type ChainLinks =
+  | { ok: true; last: ChainLink }
+  | { ok: false; brokenSeq: number; reason: ChainBreakReason; intact: number };
+
+/**
+ * The part of `verifyChain` that needs no parsing: each entry follows the one before it, links to
+ * its hash and hashes to its own. `intact` counts the entries before the first break.
+ */
+export function verifyLinks(entries: readonly LinkedEntry[], from: ChainLink): ChainLinks {
+  let last = from;
+  for (let index = 0; index < entries.length; index += 1) {
+    const entry = entries[index]!;
+    const reason = linkBreak(entry, last);
+    if (reason !== null) {
+      const brokenSeq = reason === 'missing-entry' ? last.seq + 1 : entry.seq;
+      return { ok: false, brokenSeq, reason, intact: index };
+    }
+    last = { seq: entry.seq, hash: entry.hash };
+  }
+  return { ok: true, last };
 }
 
 // The chain covers only the payload, so a changed event_id or event_type column would otherwise

@@ -3,9 +3,10 @@ import { StoredLedgerEntry } from '../append/ledger-entries.repository';
 import {
   ChainBreakReason,
   ChainLink,
+  ChainLinks,
   columnsMatchEnvelope,
   EnvelopeColumns,
-  entryHash,
+  verifyLinks,
 } from '../chain/hash-chain';
 import { CorruptLedgerEntryError } from '../projections/projection-rebuilder';
 import { ProjectedEntry } from '../projections/projected-entry';
@@ -25,47 +26,43 @@ const KNOWN_TYPES = new Set<string>(EventTypes);
 /**
  * Verifies a page of entries as `verifyChain` does (seq, link, hash, columns against the payload,
  * the same reasons at the same seq) and decodes its events, parsing each payload once: the parse
- * done for the column check is the event that is folded. The whole page is verified before any
- * entry is decoded, so a broken chain is reported before a payload that does not decode.
+ * done for the column check is the event that is folded. Links are verified first (`verifyLinks`,
+ * which a reader thread may have run already), then columns, and only then is any entry decoded,
+ * so a broken chain is reported before a payload that does not decode.
  */
 export function verifyAndDecodePage(
   page: readonly StoredLedgerEntry[],
   from: ChainLink,
 ): PageVerification {
-  const envelopes: ParsedEnvelope[] = [];
-  let last = from;
-  for (const entry of page) {
-    const found = findBreak(entry, last);
-    if (!found.ok) {
-      const brokenSeq = found.reason === 'missing-entry' ? last.seq + 1 : entry.seq;
-      return { ok: false, brokenSeq, reason: found.reason };
+  return decodeLinkedPage(page, verifyLinks(page, from));
+}
+
+/**
+ * The rest of the verification, on a page whose links `links` reports: the columns of every entry
+ * before the first broken link (an earlier column mismatch is the first break), then the events.
+ */
+export function decodeLinkedPage(
+  page: readonly StoredLedgerEntry[],
+  links: ChainLinks,
+): PageVerification {
+  const intact = links.ok ? page.length : links.intact;
+  const envelopes: ParsedEnvelope[] = new Array(intact);
+  for (let index = 0; index < intact; index += 1) {
+    const entry = page[index]!;
+    const envelope = parseEnvelope(entry.payload);
+    if (envelope === null || !columnsMatchEnvelope(entry, envelope)) {
+      return { ok: false, brokenSeq: entry.seq, reason: 'columns-mismatch' };
     }
-    envelopes.push(found.envelope);
-    last = { seq: entry.seq, hash: entry.hash };
+    envelopes[index] = envelope;
   }
+  if (!links.ok) return { ok: false, brokenSeq: links.brokenSeq, reason: links.reason };
 
   const entries = page.map((entry, index) => ({
     seq: entry.seq,
     recordedAt: entry.recordedAt,
     event: eventOf(entry.seq, envelopes[index]!),
   }));
-  return { ok: true, entries, last };
-}
-
-function findBreak(
-  entry: StoredLedgerEntry,
-  previous: ChainLink,
-): { ok: true; envelope: ParsedEnvelope } | { ok: false; reason: ChainBreakReason } {
-  if (entry.seq !== previous.seq + 1) return { ok: false, reason: 'missing-entry' };
-  if (entry.prevHash !== previous.hash) return { ok: false, reason: 'prev-hash-mismatch' };
-  if (entryHash(entry.prevHash, entry.seq, entry.payload) !== entry.hash) {
-    return { ok: false, reason: 'hash-mismatch' };
-  }
-  const envelope = parseEnvelope(entry.payload);
-  if (envelope === null || !columnsMatchEnvelope(entry, envelope)) {
-    return { ok: false, reason: 'columns-mismatch' };
-  }
-  return { ok: true, envelope };
+  return { ok: true, entries, last: links.last };
 }
 
 function parseEnvelope(payload: string): ParsedEnvelope | null {
