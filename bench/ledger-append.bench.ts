@@ -1,15 +1,15 @@
 // Usage: npm run bench (or: npm run build && node dist/bench/ledger-append.bench.js), against the local PostgreSQL.
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { DomainEvent } from '@app/contracts';
 import { SystemClock } from '@app/domain';
-import { createServiceDataSource, describeDatabaseUrl, prepareDatabase } from '@app/persistence';
+import { createServiceDataSource, prepareDatabase } from '@app/persistence';
 import { LedgerAppendService } from '../apps/ledger/src/append/ledger-append.service';
 import { LedgerEntriesRepository } from '../apps/ledger/src/append/ledger-entries.repository';
 import { verifyLedger } from '../apps/ledger/src/chain/ledger-verifier';
 import { ledgerMigrations } from '../apps/ledger/src/migrations';
 import { ProjectionApplier } from '../apps/ledger/src/projections/projection.applier';
 import { aGrantedRequest, aGrantExpired } from '../apps/ledger/src/testing/ledger-event.builders';
+import { dropDatabase } from './support/bench-env';
 
 /**
  * Measures how many events per second the ledger appends, with projections, when each
@@ -46,17 +46,6 @@ async function appendInBatches(
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return events.length / seconds;
-}
-
-async function dropDatabase(url: string): Promise<void> {
-  const { database, maintenanceUrl } = describeDatabaseUrl(url);
-  const client = new Client({ connectionString: maintenanceUrl });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
 }
 
 async function main(): Promise<void> {

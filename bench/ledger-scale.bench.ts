@@ -1,6 +1,5 @@
 // Usage: npm run bench (or: npm run build && BENCH_EVENTS=100000 node dist/bench/ledger-scale.bench.js).
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { SystemClock } from '@app/domain';
 import { createServiceDataSource, describeDatabaseUrl, prepareDatabase } from '@app/persistence';
@@ -34,6 +33,7 @@ import {
   resourceName,
 } from './support/ledger-history.generator';
 import { SeededRandom } from './support/seeded-random';
+import { dropDatabase, log, positiveFromEnv } from './support/bench-env';
 
 /**
  * The ledger at scale: generates a realistic history of BENCH_EVENTS events (1,000,000 by default)
@@ -47,36 +47,22 @@ const config = {
   /** An existing benchmark database to reuse; its ledger is generated only when empty. */
   databaseUrl: process.env.BENCH_DATABASE_URL,
   keepDatabase: process.env.BENCH_KEEP_DATABASE === '1',
-  events: positive('BENCH_EVENTS', 1_000_000),
-  runs: positive('BENCH_RUNS', 3),
-  queries: positive('BENCH_QUERIES', 2000),
-  warmUp: positive('BENCH_WARMUP_QUERIES', 200),
-  pageSize: positive('BENCH_PAGE_SIZE', 10_000),
-  appendBatch: positive('BENCH_APPEND_BATCH', 1000),
+  events: positiveFromEnv('BENCH_EVENTS', 1_000_000),
+  runs: positiveFromEnv('BENCH_RUNS', 3),
+  queries: positiveFromEnv('BENCH_QUERIES', 2000),
+  warmUp: positiveFromEnv('BENCH_WARMUP_QUERIES', 200),
+  pageSize: positiveFromEnv('BENCH_PAGE_SIZE', 10_000),
+  appendBatch: positiveFromEnv('BENCH_APPEND_BATCH', 1000),
   sqlRebuild: process.env.BENCH_SQL_REBUILD === '1',
   /** One more replay pass with its steps timed apart; as long as a replay run. */
   breakdown: process.env.BENCH_BREAKDOWN === '1',
   resultsDir: process.env.BENCH_RESULTS_DIR ?? 'bench/results',
-  seed: positive('BENCH_SEED', DEFAULT_HISTORY.seed),
+  seed: positiveFromEnv('BENCH_SEED', DEFAULT_HISTORY.seed),
 };
 
 const SAMPLE_EVERY = 997;
 const REPLAY_TARGET_RATIO = 1.5;
 const QUERY_TARGET_P99_MS = 10;
-
-function positive(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new Error(`${name} must be a whole number of at least 1, not "${raw}"`);
-  }
-  return value;
-}
-
-function log(message: string): void {
-  console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
-}
 
 interface Generation {
   generated: number;
@@ -412,17 +398,6 @@ async function tableFigures(dataSource: DataSource): Promise<Record<string, numb
   return Object.fromEntries(
     Object.entries(rows[0] ?? {}).map(([key, value]) => [key, Number(value)]),
   );
-}
-
-async function dropDatabase(url: string): Promise<void> {
-  const { database, maintenanceUrl } = describeDatabaseUrl(url);
-  const client = new Client({ connectionString: maintenanceUrl });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
 }
 
 async function main(): Promise<void> {
