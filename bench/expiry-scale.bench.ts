@@ -24,7 +24,7 @@ import {
   seededGrantIds,
   seedGrants,
 } from './support/expiry-seeder';
-import { ExpiryServiceProcess, MemoryWatch } from './support/expiry-service.process';
+import { MemoryWatch, ServiceProcess } from './support/service-process';
 import {
   dropDatabase,
   freePort,
@@ -41,6 +41,10 @@ import {
  * a raw UPDATE … RETURNING baseline on the same table shape, the service's memory, and a restart
  * while deadlines come due. Writes the report to bench/results/ as Markdown and JSON.
  */
+/** The built service, started the way scripts/stack.sh starts it. */
+const EXPIRY_MAIN = join('dist', 'apps', 'expiry', 'src', 'main.js');
+const READY_TIMEOUT_MS = 120_000;
+
 const config = {
   serverUrl: process.env.BENCH_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432',
   brokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
@@ -72,7 +76,7 @@ class Namespace {
   readonly watch: ExpiryEventWatch;
   readonly producer: EventProducer;
   readonly db: Client;
-  service: ExpiryServiceProcess | null = null;
+  service: ServiceProcess | null = null;
   private connected = false;
 
   constructor() {
@@ -93,19 +97,28 @@ class Namespace {
   async open(): Promise<void> {
     await ensureTopics(this.kafka, this.prefix);
     await this.watch.start(this.accessEvents);
-    this.service = new ExpiryServiceProcess(
-      {
-        databaseUrl: this.databaseUrl,
-        brokers: config.brokers,
-        topicPrefix: this.prefix,
-        jwtSecret: randomBytes(32).toString('hex'),
-        httpPort: await freePort(),
+    const logFile = join(tmpdir(), `jit-bench-expiry-${this.id}.log`);
+    const port = await freePort();
+    // Only what a deployment sets; EXPIRY_* stay unset so that the defaults apply.
+    this.service = new ServiceProcess({
+      name: 'the expiry service',
+      main: EXPIRY_MAIN,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        DATABASE_URL: this.databaseUrl,
+        KAFKA_BROKERS: config.brokers,
+        KAFKA_TOPIC_PREFIX: this.prefix,
+        JWT_SECRET: randomBytes(32).toString('hex'),
+        HTTP_PORT: String(port),
       },
-      join(tmpdir(), `jit-bench-expiry-${this.id}.log`),
-    );
-    log(`expiry service log: ${join(tmpdir(), `jit-bench-expiry-${this.id}.log`)}`);
+      port,
+      logFile,
+      appendLog: true,
+    });
+    log(`expiry service log: ${logFile}`);
     const spawnedAt = this.service.start();
-    const healthyAt = await this.service.waitHealthy();
+    const healthyAt = await this.service.waitUntilReady(READY_TIMEOUT_MS);
     log(`expiry service healthy ${healthyAt - spawnedAt} ms after its spawn`);
     // The service created the database and ran its migrations.
     await this.db.connect();
@@ -367,7 +380,7 @@ async function restartRun(ns: Namespace, tag: string, count: number): Promise<Re
   const exitedAt = await service.stop();
   await sleep(DOWNTIME_MS);
   const spawnedAt = service.start();
-  const healthyAt = await service.waitHealthy();
+  const healthyAt = await service.waitUntilReady(READY_TIMEOUT_MS);
 
   const ids = seededGrantIds(batch);
   const missing = await ns.watch.waitForRevocations(ids, 120_000);

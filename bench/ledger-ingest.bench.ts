@@ -17,7 +17,7 @@ import { ledgerMigrations } from '../apps/ledger/src/migrations';
 import { elapsedMs, RunSummary, summarizeRuns } from './support/bench-stats';
 import { IngestReport, IngestSizeResult, writeIngestReport } from './support/ingest-report';
 import { DEFAULT_HISTORY, LedgerHistoryGenerator } from './support/ledger-history.generator';
-import { LedgerProcess } from './support/ledger-process';
+import { ServiceProcess } from './support/service-process';
 import {
   dropDatabase,
   freePort,
@@ -60,7 +60,7 @@ const runId = randomBytes(4).toString('hex');
 class Leftovers {
   readonly databases = new Set<string>();
   readonly topicPrefixes = new Set<string>();
-  ledger: LedgerProcess | null = null;
+  ledger: ServiceProcess | null = null;
 }
 
 /** One size's events, encoded for the topic once and as ledger rows for the INSERT baseline. */
@@ -221,7 +221,8 @@ class IngestBench {
     const groupId = `${topics.prefix}${LEDGER_CONSUMER_GROUP}`;
     const port = await freePort();
     this.leftovers.databases.add(databaseUrl);
-    const ledger = new LedgerProcess({
+    const ledger = new ServiceProcess({
+      name: 'the ledger',
       main: config.ledgerMain,
       nodeArgs: config.ledgerNodeArgs,
       env: this.ledgerEnv(databaseUrl, topics.prefix, port),
@@ -230,7 +231,7 @@ class IngestBench {
     });
     this.leftovers.ledger = ledger;
 
-    const spawnedAt = ledger.spawn();
+    const spawnedAt = ledger.start();
     const readyAt = await ledger.waitUntilReady(READY_TIMEOUT_MS);
     const database = new Client({ connectionString: databaseUrl });
     await database.connect();
@@ -248,7 +249,7 @@ class IngestBench {
       };
     } finally {
       await database.end();
-      await ledger.stop();
+      await ledger.stop(20_000);
       this.leftovers.ledger = null;
       await this.deleteGroup(groupId);
       await dropDatabase(databaseUrl);
@@ -265,7 +266,7 @@ class IngestBench {
     topics: RoundTopics,
     groupId: string,
     database: Client,
-    ledger: LedgerProcess,
+    ledger: ServiceProcess,
   ): Promise<{ at: number; headSeq: number }> {
     // Generous: a tenth of the target rate, plus start-up.
     const deadline = Date.now() + READY_TIMEOUT_MS + topics.events * 0.7;
