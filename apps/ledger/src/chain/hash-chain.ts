@@ -81,7 +81,7 @@ function findBreak(entry: ChainEntry, previous: ChainLink): ChainBreakReason | n
 export type LinkedEntry = Pick<ChainEntry, 'seq' | 'payload' | 'prevHash' | 'hash'>;
 
 /** Why an entry does not follow `previous`: missing before it, linked elsewhere, or altered. */
-export function linkBreak(entry: LinkedEntry, previous: ChainLink): ChainBreakReason | null {
+function linkBreak(entry: LinkedEntry, previous: ChainLink): ChainBreakReason | null {
   if (entry.seq !== previous.seq + 1) return 'missing-entry';
   if (entry.prevHash !== previous.hash) return 'prev-hash-mismatch';
   if (entryHash(entry.prevHash, entry.seq, entry.payload) !== entry.hash) return 'hash-mismatch';

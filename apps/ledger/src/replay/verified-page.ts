@@ -26,9 +26,9 @@ const KNOWN_TYPES = new Set<string>(EventTypes);
 /**
  * Verifies a page of entries as `verifyChain` does (seq, link, hash, columns against the payload,
  * the same reasons at the same seq) and decodes its events, parsing each payload once: the parse
- * done for the column check is the event that is folded. Links are verified first (`verifyLinks`,
- * which a reader thread may have run already), then columns, and only then is any entry decoded,
- * so a broken chain is reported before a payload that does not decode.
+ * done for the column check is the event that is folded. Links are verified first (`verifyLinks`),
+ * then columns, and only then is any entry decoded, so a broken chain is reported before a
+ * payload that does not decode.
  */
 export function verifyAndDecodePage(
   page: readonly StoredLedgerEntry[],
@@ -41,10 +41,7 @@ export function verifyAndDecodePage(
  * The rest of the verification, on a page whose links `links` reports: the columns of every entry
  * before the first broken link (an earlier column mismatch is the first break), then the events.
  */
-export function decodeLinkedPage(
-  page: readonly StoredLedgerEntry[],
-  links: ChainLinks,
-): PageVerification {
+function decodeLinkedPage(page: readonly StoredLedgerEntry[], links: ChainLinks): PageVerification {
   const intact = links.ok ? page.length : links.intact;
   const envelopes: ParsedEnvelope[] = new Array(intact);
   for (let index = 0; index < intact; index += 1) {
