@@ -19,6 +19,8 @@ import {
   AuditTrailRecord,
   AuditTrailState,
   EMPTY_AUDIT_TRAIL,
+  foldAuditTrailInPlace,
+  MutableAuditTrailState,
   optOutsNeedingTargets,
   requestsNeedingTargets,
   RequestTarget,
@@ -363,6 +365,37 @@ describe(auditTrailChanges.name, () => {
       expect(replay(entries)).toEqual(once);
       expect(replay(entries, once)).toEqual(once);
       expect(replay([...entries, ...entries])).toEqual(once);
+    });
+
+    it('folds in place, page by page, to the state the list of changes gives', () => {
+      const revoked = anAccessRevoked({
+        requestId: breakGlass.optOutId,
+        subject: 'u-101',
+        resource: 'db:orders-prod',
+      });
+      const refused = anAccessRequestRefused();
+      const entries = entriesOf([
+        ...history,
+        aboutOptOut,
+        aboutApproval,
+        revoked,
+        refused,
+        ...aGrantedRequest({ subject: 'u-103' }).events,
+      ]);
+      const state: MutableAuditTrailState = {
+        records: new Map(),
+        targets: new Map(),
+        optOuts: new Map(),
+      };
+
+      for (let offset = 0; offset < entries.length; offset += 3) {
+        foldAuditTrailInPlace(state, entries.slice(offset, offset + 3));
+      }
+
+      expect(state).toEqual(replay(entries));
+      expect(state.records.size).toBe(entries.length);
+      expect(state.records.get(history.length + 1)?.optOutId).toBe(breakGlass.optOutId);
+      expect(state.records.get(history.length + 2)?.requestId).toBe(request.requestId);
     });
   });
 });

@@ -157,45 +157,66 @@ export function auditTrailChanges(
   entries: readonly ProjectedEntry[],
   known: KnownTargets,
 ): AuditTrailChange[] {
+  const changes: AuditTrailChange[] = [];
   // Targets first stated in this list sit over `known`, which may hold a whole ledger's targets
   // and is not copied for each page.
-  const targets = new TargetsSeen(known.requests);
-  const optOuts = new TargetsSeen(known.optOuts);
-  const changes: AuditTrailChange[] = [];
+  const targets = new TargetsSeen(known.requests, (target) =>
+    changes.push({ kind: 'target-noted', target }),
+  );
+  const optOuts = new TargetsSeen(known.optOuts, (target) =>
+    changes.push({ kind: 'opt-out-noted', target }),
+  );
   for (const entry of entries) {
-    const concern = anomalyConcernOf(entry.event);
-    if (concern !== null) {
-      changes.push({
-        kind: 'record-appended',
-        record: anomalyRecord(entry, concern, { requests: targets, optOuts }),
-      });
-      continue;
-    }
-
-    const statedOptOut = optOutTargetStatedBy(entry.event);
-    if (statedOptOut && !optOuts.has(statedOptOut.optOutId)) {
-      optOuts.set(statedOptOut.optOutId, statedOptOut);
-      changes.push({ kind: 'opt-out-noted', target: statedOptOut });
-    }
-    const optOut = optOutOf(entry.event, optOuts);
-
-    const stated = optOut ? null : targetStatedBy(entry.event);
-    if (stated && !targets.has(stated.requestId)) {
-      targets.set(stated.requestId, stated);
-      changes.push({ kind: 'target-noted', target: stated });
-    }
-    const requestId = optOut ? null : requestIdOf(entry.event);
-    const target = stated ?? (requestId === null ? undefined : targets.get(requestId));
-    changes.push({
-      kind: 'record-appended',
-      record: auditTrailRecord(
-        entry,
-        optOut ?? target,
-        optOut?.optOutId ?? optOutIdOf(entry.event),
-      ),
-    });
+    changes.push({ kind: 'record-appended', record: auditTrailStep(entry, targets, optOuts) });
   }
   return changes;
+}
+
+/**
+ * `applyAuditTrailChanges(state, auditTrailChanges(entries, state))` on maps the caller owns and
+ * changes in place, without building the list of changes: what a replay folds ledger-long.
+ */
+export function foldAuditTrailInPlace(
+  state: MutableAuditTrailState,
+  entries: readonly ProjectedEntry[],
+): void {
+  const { records, targets, optOuts } = state;
+  for (const entry of entries) {
+    const record = auditTrailStep(entry, targets, optOuts);
+    if (!records.has(record.seq)) records.set(record.seq, record);
+  }
+}
+
+/** Where the walk over entries looks targets up and notes the ones stated first. */
+interface TargetStore<T> {
+  get(id: string): T | undefined;
+  has(id: string): boolean;
+  set(id: string, target: T): void;
+}
+
+/**
+ * One entry's record, after noting the request or opt-out target it states first. The one walk
+ * behind both the list of changes and the fold in place, so the two cannot disagree.
+ */
+function auditTrailStep(
+  entry: ProjectedEntry,
+  targets: TargetStore<RequestTarget>,
+  optOuts: TargetStore<OptOutTarget>,
+): AuditTrailRecord {
+  const concern = anomalyConcernOf(entry.event);
+  if (concern !== null) return anomalyRecord(entry, concern, { requests: targets, optOuts });
+
+  const statedOptOut = optOutTargetStatedBy(entry.event);
+  if (statedOptOut && !optOuts.has(statedOptOut.optOutId)) {
+    optOuts.set(statedOptOut.optOutId, statedOptOut);
+  }
+  const optOut = optOutOf(entry.event, optOuts);
+
+  const stated = optOut ? null : targetStatedBy(entry.event);
+  if (stated && !targets.has(stated.requestId)) targets.set(stated.requestId, stated);
+  const requestId = optOut ? null : requestIdOf(entry.event);
+  const target = stated ?? (requestId === null ? undefined : targets.get(requestId));
+  return auditTrailRecord(entry, optOut ?? target, optOut?.optOutId ?? optOutIdOf(entry.event));
 }
 
 /** What a lookup of targets needs: a map, or the targets seen so far over a map. */
@@ -203,11 +224,17 @@ interface TargetLookup<T> {
   get(id: string): T | undefined;
 }
 
-/** The targets a list of entries states, looked up before those known from earlier entries. */
-class TargetsSeen<T> implements TargetLookup<T> {
+/**
+ * The targets a list of entries states, looked up before those known from earlier entries, each
+ * told to `noted` as it is first set.
+ */
+class TargetsSeen<T> implements TargetStore<T> {
   private readonly added = new Map<string, T>();
 
-  constructor(private readonly known: ReadonlyMap<string, T>) {}
+  constructor(
+    private readonly known: ReadonlyMap<string, T>,
+    private readonly noted: (target: T) => void,
+  ) {}
 
   get(id: string): T | undefined {
     return this.added.get(id) ?? this.known.get(id);
@@ -219,6 +246,7 @@ class TargetsSeen<T> implements TargetLookup<T> {
 
   set(id: string, target: T): void {
     this.added.set(id, target);
+    this.noted(target);
   }
 }
 
@@ -235,12 +263,11 @@ function anomalyRecord(
   const optOut = known.optOuts.get(concern);
   const request = optOut ? undefined : known.requests.get(concern);
   const record = auditTrailRecord(entry, undefined, optOut ? concern : null);
-  return {
-    ...record,
-    resource: record.resource ?? (optOut ?? request)?.resource ?? null,
-    role: (optOut ?? request)?.role ?? null,
-    requestId: request ? concern : null,
-  };
+  const target = optOut ?? request;
+  record.resource = record.resource ?? target?.resource ?? null;
+  record.role = target?.role ?? null;
+  record.requestId = request ? concern : null;
+  return record;
 }
 
 /**

@@ -9,18 +9,18 @@ import {
 } from './audit-trail.projection';
 import {
   CurrentGrant,
-  currentGrantsChanges,
+  currentGrantsChange,
   GrantExtension,
   netCurrentGrantsChanges,
 } from './current-grants.projection';
 import {
   GrantEnding,
   GrantHistoryRecord,
-  grantHistoryChanges,
+  grantHistoryChange,
   netGrantHistoryChanges,
 } from './grant-history.projection';
 import { Queryable } from '../queryable';
-import { ProjectedEntry } from './projected-entry';
+import { changesOf, ProjectedEntry } from './projected-entry';
 
 /** Every projection table; a rebuild empties exactly these. */
 export const PROJECTION_TABLES = [
@@ -140,7 +140,7 @@ export class ProjectionApplier {
     entries: readonly ProjectedEntry[],
   ): Promise<void> {
     const { removed, added, extended } = netCurrentGrantsChanges(
-      entries.flatMap(currentGrantsChanges),
+      changesOf(entries, currentGrantsChange),
     );
     if (removed.length > 0) {
       await db.query(`DELETE FROM ${this.schema}.current_grants WHERE grant_id = ANY($1::uuid[])`, [
@@ -188,7 +188,7 @@ export class ProjectionApplier {
     db: Queryable,
     entries: readonly ProjectedEntry[],
   ): Promise<void> {
-    const net = netGrantHistoryChanges(entries.flatMap(grantHistoryChanges));
+    const net = netGrantHistoryChanges(changesOf(entries, grantHistoryChange));
     await this.endGrants(db, net.endedBeforeRecording);
     await this.insertGrantHistory(db, net.recorded);
     await this.endGrants(db, net.endedAfterRecording);
