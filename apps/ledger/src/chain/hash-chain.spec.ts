@@ -23,6 +23,21 @@ describe(entryHash.name, () => {
     expect(entryHash(GENESIS_HASH, 1, '{"a":1}')).toBe(expected);
   });
 
+  it('hashes the UTF-8 bytes of payloads in any script, and of payloads of any size', () => {
+    const payloads = [
+      '{"justification":"Störung im Zahlungsverkehr – 支付 🚨"}',
+      `{"notes":"${'ü'.repeat(200_000)}"}`,
+      '{"a":2}',
+    ];
+
+    for (const payload of payloads) {
+      const expected = createHash('sha256')
+        .update(Buffer.from(`${GENESIS_HASH}\n7\n${payload}`, 'utf8'))
+        .digest('hex');
+      expect(entryHash(GENESIS_HASH, 7, payload)).toBe(expected);
+    }
+  });
+
   it('gives different hashes when only the seq differs', () => {
     expect(entryHash(GENESIS_HASH, 1, '{}')).not.toBe(entryHash(GENESIS_HASH, 2, '{}'));
   });
