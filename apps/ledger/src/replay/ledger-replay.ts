@@ -37,7 +37,7 @@ export interface ReplayProgress {
 export interface ReplayOptions extends ReplayTarget {
   pageSize?: number;
   onProgress?: (progress: ReplayProgress) => void;
-  /** Receives the audit trail records of each chunk of a page; the state then keeps none of them. */
+  /** Receives each chunk's audit trail records; the state then keeps none of them. */
   drain?: (records: AuditTrailRecord[]) => Promise<void>;
 }
 
