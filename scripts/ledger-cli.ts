@@ -12,6 +12,7 @@ import { stringify } from 'csv-stringify/sync';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { z } from 'zod';
+import { Instant } from '@app/contracts';
 import { commonEnv, loadConfig, TopicNames } from '@app/platform';
 import { verifyLedger } from '../apps/ledger/src/chain/ledger-verifier';
 import { verifyingKeysOfEnv } from '../apps/ledger/src/checkpoints/checkpoint-keys';
@@ -31,6 +32,7 @@ import { Queryable } from '../apps/ledger/src/queryable';
 import { replayLedger, ReplayTarget } from '../apps/ledger/src/replay/ledger-replay';
 import {
   dropReplaySchema,
+  existingReplaySchema,
   listReplaySchemas,
   replayIntoSchema,
   replaySchemaName,
@@ -165,14 +167,19 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
 
   command(
     'verify',
-    'Verify the hash chain and the signed checkpoints from genesis to the head',
+    'Verify the hash chain and the checkpoints from genesis to the head (their signatures too, ' +
+      'given LEDGER_CHECKPOINT_PUBLIC_KEYS or LEDGER_CHECKPOINT_KEY)',
   ).action(async (options: CommonOptions) => {
     await withDatabase(options, io, async (db) => {
       // The same keys as `npm run ledger:verify`: without any, signatures go unchecked.
-      const publicKeys = verifyingKeysOfEnv(process.env);
-      const result = await verifyLedger(db, {
+      const publicKeys = verifyingKeysOfEnv(io.env);
+      const verification = await verifyLedger(db, {
         publicKeys: publicKeys.length > 0 ? publicKeys : undefined,
       });
+      const result = { ...verification, signaturesChecked: publicKeys.length > 0 };
+      if (!result.signaturesChecked) {
+        io.err('ledger: checkpoint signatures NOT checked: no public key configured\n');
+      }
       emit(io, options.format, result, [result as unknown as Row]);
       setExit(result.ok ? EXIT.ok : EXIT.broken);
     });
@@ -185,7 +192,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .action(async (options: SourceOptions & { resource: string; at: string; subject?: string }) => {
       await askInvestigation(options, io, async (answers) => {
         const answer = await answers.whoHadAccess(options);
-        emit(io, options.format, answer, accessAtRows(answer));
+        emit(io, options.format, answer, accessAtRows(answer), ACCESS_AT_COLUMNS);
       });
     });
 
@@ -199,7 +206,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       }
       await askInvestigation(options, io, async (answers) => {
         const answer = await answers.heldBySubject(options);
-        emit(io, options.format, answer, heldRows(answer));
+        emit(io, options.format, answer, heldRows(answer), HELD_COLUMNS);
       });
     });
 
@@ -338,7 +345,8 @@ async function askInvestigation(
   }
   await withDatabase(options, io, async (db) => {
     if (!inMemory) {
-      const schema = options.schema === undefined ? 'ledger' : replaySchemaName(options.schema);
+      const schema =
+        options.schema === undefined ? 'ledger' : await existingReplaySchema(db, options.schema);
       await ask(new LiveInvestigations(db, schema));
       return;
     }
@@ -377,8 +385,12 @@ async function tail(
     connectionTimeout: 5000,
     retry: { retries: 3 },
   });
-  // A group of its own that commits nothing: tailing never moves anyone else's offsets.
-  const consumer = kafka.consumer({ groupId: `jit-ledger-cli-tail-${randomUUID()}` });
+  // A group of its own that commits nothing: tailing never moves anyone else's offsets. The
+  // short fetch wait lets Ctrl-C end the tail within a second: disconnecting waits for the fetch.
+  const consumer = kafka.consumer({
+    groupId: `jit-ledger-cli-tail-${randomUUID()}`,
+    maxWaitTimeInMs: 1000,
+  });
   let printed = 0;
   let headerDone = false;
   let finished = false;
@@ -514,12 +526,18 @@ function target(options: ReplayTarget): ReplayTarget {
   return { toSeq: options.toSeq, toTime: options.toTime };
 }
 
-function emit(io: CliIo, format: Format, json: unknown, rows: readonly Row[]): void {
+/** `columns` for answers whose rows may be none: a CSV with no rows still has its header. */
+function emit(
+  io: CliIo,
+  format: Format,
+  json: unknown,
+  rows: readonly Row[],
+  columns: readonly string[] = [...new Set(rows.flatMap((row) => Object.keys(row)))],
+): void {
   if (format === 'json') {
     io.out(`${JSON.stringify(json, null, 2)}\n`);
     return;
   }
-  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
   if (format === 'csv') {
     io.out(stringify([columns, ...rows.map((row) => columns.map((column) => cell(row[column])))]));
     return;
@@ -528,7 +546,7 @@ function emit(io: CliIo, format: Format, json: unknown, rows: readonly Row[]): v
     io.out('(nothing)\n');
     return;
   }
-  const table = new Table({ head: columns, style: { head: [], border: [] } });
+  const table = new Table({ head: [...columns], style: { head: [], border: [] } });
   for (const row of rows) table.push(columns.map((column) => cell(row[column])));
   io.out(`${table.toString()}\n`);
 }
@@ -537,6 +555,32 @@ function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
   return typeof value === 'object' ? JSON.stringify(value) : String(value as string | number);
 }
+
+const ACCESS_AT_COLUMNS = [
+  'subject',
+  'role',
+  'since',
+  'until',
+  'through',
+  'kind',
+  'approvedBy',
+  'policy',
+  'startsAt',
+  'endsAt',
+  'endedAt',
+];
+
+const HELD_COLUMNS = [
+  'resource',
+  'role',
+  'periods',
+  'through',
+  'kind',
+  'approvedBy',
+  'startsAt',
+  'endsAt',
+  'endedAt',
+];
 
 /** As in the JSON answer: `endsAt` is the scheduled end, `endedAt` when access really ended. */
 export function accessAtRows(answer: AccessAtAnswer): Row[] {
@@ -614,12 +658,13 @@ function wholeNumber(value: string): number {
   return parsed;
 }
 
+// The API's own check: a UTC instant with its `Z`, a real date and time. `Date.parse` alone took
+// 2026-02-30 for 2 March and an instant without a zone in the machine's local time.
 function instant(value: string): string {
-  const parsed = Date.parse(value);
-  if (Number.isNaN(parsed)) {
-    throw new InvalidArgumentError('an ISO-8601 instant, e.g. 2026-12-01T00:00:00Z');
+  if (!Instant.safeParse(value).success) {
+    throw new InvalidArgumentError('an ISO-8601 UTC instant, e.g. 2026-12-01T00:00:00Z');
   }
-  return new Date(parsed).toISOString();
+  return new Date(value).toISOString();
 }
 
 // Checked while parsing, so a bad name is bad usage, refused before any database is reached.

@@ -400,8 +400,48 @@ describe('investigations', () => {
         'csv',
       );
 
+      const impossibleDay = await cli(
+        env,
+        'who-had',
+        '--resource',
+        'db:x',
+        '--at',
+        '2026-02-30T10:00:00Z',
+      );
+      const noZone = await cli(env, 'who-had', '--resource', 'db:x', '--at', '2026-12-03 20:39:50');
+      const noSchema = await cli(
+        env,
+        'who-had',
+        '--resource',
+        'db:x',
+        '--at',
+        minutesAfterBase(10),
+        '--schema',
+        'nosuch',
+      );
+      const noneHeld = await cli(
+        env,
+        'who-had',
+        '--resource',
+        'db:nobody-asked-for',
+        '--at',
+        minutesAfterBase(10),
+        '--format',
+        'csv',
+      );
+
       expect(verify.code).toBe(EXIT.ok);
-      expect(verify.json()).toMatchObject({ ok: true });
+      expect(verify.json()).toMatchObject({ ok: true, signaturesChecked: false });
+      expect(verify.err).toContain('checkpoint signatures NOT checked');
+      expect(impossibleDay.code).toBe(EXIT.usage);
+      expect(impossibleDay.err).toContain('ISO-8601 UTC instant');
+      expect(noZone.code).toBe(EXIT.usage);
+      expect(noSchema.code).toBe(EXIT.refused);
+      expect(noSchema.err).toContain('there is no replay schema ledger_replay_nosuch');
+      expect(noneHeld.code).toBe(EXIT.ok);
+      expect(noneHeld.out).toBe(
+        'subject,role,since,until,through,kind,approvedBy,policy,startsAt,endsAt,endedAt\n',
+      );
       expect(history.code).toBe(EXIT.notFound);
       expect(usage.code).toBe(EXIT.usage);
       expect(unconfirmed.code).toBe(EXIT.refused);

@@ -77,11 +77,17 @@ async function createReplaySchema(db: Queryable, schema: string): Promise<void> 
 
 /** Drops a replay schema; only schemas named as replays are ever dropped. */
 export async function dropReplaySchema(db: Queryable, name: string): Promise<string> {
+  const schema = await existingReplaySchema(db, name);
+  await db.query(`DROP SCHEMA ${schema} CASCADE`);
+  return schema;
+}
+
+/** The schema of a replay that exists, or a ReplaySchemaError naming the one that does not. */
+export async function existingReplaySchema(db: Queryable, name: string): Promise<string> {
   const schema = replaySchemaName(name);
   if (!(await replaySchemaExists(db, schema))) {
     throw new ReplaySchemaError('unknown-replay-schema', `there is no replay schema ${schema}`);
   }
-  await db.query(`DROP SCHEMA ${schema} CASCADE`);
   return schema;
 }
 
