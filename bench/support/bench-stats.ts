@@ -20,7 +20,10 @@ export interface LatencySummary {
 export function summarizeRuns(values: readonly number[]): RunSummary {
   if (values.length === 0) throw new Error('no runs to summarize');
   const sorted = [...values].sort((a, b) => a - b);
-  const median = percentile(sorted, 50);
+  const middle = Math.floor(sorted.length / 2);
+  // Of an even number of runs, the mean of the middle two: the lower alone flattered two runs.
+  const median =
+    sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
   const min = sorted[0]!;
   const max = sorted[sorted.length - 1]!;
   return { runs: values.length, median, min, max, spread: median === 0 ? 0 : (max - min) / median };

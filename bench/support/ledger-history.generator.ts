@@ -74,7 +74,6 @@ export class LedgerHistoryGenerator {
   private readonly recentCases: string[] = [];
   private now: number;
   private order = 0;
-  readonly counts = new Map<EventType, number>();
 
   constructor(private readonly options: LedgerHistoryOptions = DEFAULT_HISTORY) {
     this.random = new SeededRandom(options.seed);
@@ -631,7 +630,6 @@ export class LedgerHistoryGenerator {
       this.random.uuid(),
     ) as DomainEvent;
     this.ready.push(event);
-    this.counts.set(type, (this.counts.get(type) ?? 0) + 1);
     if (type === 'AccessRequested' || type === 'OptOutRequested') this.noteCase(partitionKey);
   }
 
