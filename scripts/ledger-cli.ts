@@ -277,16 +277,16 @@ async function replay(
       const result = await inTransaction(db, 'REPEATABLE READ', () =>
         replayIntoSchema(db, options.schema!, { ...target(options), onProgress: progress }),
       );
-      emit(io, options.format, result, [
-        {
-          schema: result.schema,
-          replayed: result.replayed,
-          lastSeq: result.last.seq,
-          lastHash: result.last.hash,
-          headSeq: result.head.seq,
-          verified: true,
-        },
-      ]);
+      // The same fields, in JSON too, as the in-memory replay's summary.
+      const summary = {
+        schema: result.schema,
+        replayed: result.replayed,
+        lastSeq: result.last.seq,
+        lastHash: result.last.hash,
+        headSeq: result.head.seq,
+        verified: true,
+      };
+      emit(io, options.format, summary, [summary]);
       return EXIT.ok;
     }
 

@@ -332,6 +332,9 @@ describe('investigations', () => {
       expect(replay.json()).toMatchObject({
         schema: 'ledger_replay_generated',
         replayed: history.events.length,
+        lastSeq: history.events.length,
+        headSeq: history.events.length,
+        verified: true,
       });
       expect(replay.err).toMatch(/"msg":"replay progress"/);
       expect(await tableRows(namespace.databaseUrl, 'ledger_replay_generated')).toEqual(
