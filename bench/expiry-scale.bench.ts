@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { Kafka } from 'kafkajs';
 import { topicName, Topics, TopicKey, TopicPartitions } from '@app/contracts';
 import { createKafkaClient, ensureTopics, EventProducer } from '@app/messaging';
-import { describeDatabaseUrl } from '@app/persistence';
+import { describeDatabaseUrl, dropDatabaseIfExists } from '@app/persistence';
 import { summarizeLatencies, summarizeRuns } from './support/bench-stats';
 import { checkExactlyOnce, ExpiryEventWatch } from './support/expiry-event.watch';
 import {
@@ -25,14 +25,7 @@ import {
   seedGrants,
 } from './support/expiry-seeder';
 import { MemoryWatch, ServiceProcess } from './support/service-process';
-import {
-  dropDatabase,
-  freePort,
-  log,
-  positiveFromEnv,
-  sizesFromEnv,
-  sleep,
-} from './support/bench-env';
+import { freePort, log, positiveFromEnv, sizesFromEnv, sleep } from './support/bench-env';
 
 /**
  * The expiry service at scale, as deployed: the built service as a child process on a fresh
@@ -132,7 +125,7 @@ class Namespace {
       ['stop the watch', () => this.watch.stop()],
       ['disconnect the producer', () => this.producer.disconnect()],
       ['close the database client', () => (this.connected ? this.db.end() : Promise.resolve())],
-      ['drop the database', () => dropDatabase(this.databaseUrl)],
+      ['drop the database', () => dropDatabaseIfExists(this.databaseUrl)],
       ['delete the topics and groups', () => this.deleteTopics()],
     ];
     for (const [name, step] of steps) {

@@ -2,14 +2,13 @@
 import { randomBytes } from 'node:crypto';
 import { DomainEvent } from '@app/contracts';
 import { SystemClock } from '@app/domain';
-import { createServiceDataSource, prepareDatabase } from '@app/persistence';
+import { createServiceDataSource, dropDatabaseIfExists, prepareDatabase } from '@app/persistence';
 import { LedgerAppendService } from '../apps/ledger/src/append/ledger-append.service';
 import { LedgerEntriesRepository } from '../apps/ledger/src/append/ledger-entries.repository';
 import { verifyLedger } from '../apps/ledger/src/chain/ledger-verifier';
 import { ledgerMigrations } from '../apps/ledger/src/migrations';
 import { ProjectionApplier } from '../apps/ledger/src/projections/projection.applier';
 import { aGrantedRequest, aGrantExpired } from '../apps/ledger/src/testing/ledger-event.builders';
-import { dropDatabase } from './support/bench-env';
 
 /**
  * Measures how many events per second the ledger appends, with projections, when each
@@ -84,7 +83,7 @@ async function main(): Promise<void> {
     if (!verification.ok) process.exitCode = 1;
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
-    await dropDatabase(url);
+    await dropDatabaseIfExists(url);
   }
 }
 

@@ -8,7 +8,12 @@ import { Admin, Kafka } from 'kafkajs';
 import { Client } from 'pg';
 import { DomainEvent, topicName } from '@app/contracts';
 import { createKafkaClient, EventProducer } from '@app/messaging';
-import { createServiceDataSource, describeDatabaseUrl, prepareDatabase } from '@app/persistence';
+import {
+  createServiceDataSource,
+  describeDatabaseUrl,
+  dropDatabaseIfExists,
+  prepareDatabase,
+} from '@app/persistence';
 import { chainEvents, prepareEvent } from '../apps/ledger/src/append/ledger-batch';
 import { ENTRY_COLUMNS } from '../apps/ledger/src/append/ledger-entries.repository';
 import { LEDGER_CONSUMER_GROUP } from '../apps/ledger/src/append/ledger-event.consumer';
@@ -18,14 +23,7 @@ import { elapsedMs, RunSummary, summarizeRuns } from './support/bench-stats';
 import { IngestReport, IngestSizeResult, writeIngestReport } from './support/ingest-report';
 import { DEFAULT_HISTORY, LedgerHistoryGenerator } from './support/ledger-history.generator';
 import { ServiceProcess } from './support/service-process';
-import {
-  dropDatabase,
-  freePort,
-  log,
-  positiveFromEnv,
-  sizesFromEnv,
-  sleep,
-} from './support/bench-env';
+import { freePort, log, positiveFromEnv, sizesFromEnv, sleep } from './support/bench-env';
 
 /**
  * Ledger ingest: how many events per second the real ledger service, started from the build as a
@@ -252,7 +250,7 @@ class IngestBench {
       await ledger.stop(20_000);
       this.leftovers.ledger = null;
       await this.deleteGroup(groupId);
-      await dropDatabase(databaseUrl);
+      await dropDatabaseIfExists(databaseUrl);
       this.leftovers.databases.delete(databaseUrl);
     }
   }
@@ -610,7 +608,7 @@ async function cleanUp(
     ),
     ...[...leftovers.databases].map(
       (url) =>
-        [`drop ${describeDatabaseUrl(url).database}`, () => dropDatabase(url)] as [
+        [`drop ${describeDatabaseUrl(url).database}`, () => dropDatabaseIfExists(url)] as [
           string,
           () => Promise<unknown>,
         ],

@@ -2,7 +2,12 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { SystemClock } from '@app/domain';
-import { createServiceDataSource, describeDatabaseUrl, prepareDatabase } from '@app/persistence';
+import {
+  createServiceDataSource,
+  describeDatabaseUrl,
+  dropDatabaseIfExists,
+  prepareDatabase,
+} from '@app/persistence';
 import { LedgerAppendService } from '../apps/ledger/src/append/ledger-append.service';
 import {
   ENTRY_COLUMNS,
@@ -37,7 +42,7 @@ import {
   resourceName,
 } from './support/ledger-history.generator';
 import { SeededRandom } from './support/seeded-random';
-import { dropDatabase, log, positiveFromEnv } from './support/bench-env';
+import { log, positiveFromEnv } from './support/bench-env';
 
 /**
  * The ledger at scale: generates a realistic history of BENCH_EVENTS events (1,000,000 by default)
@@ -504,7 +509,7 @@ async function main(): Promise<void> {
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
     if (config.keepDatabase || config.databaseUrl) log(`kept the database: ${url}`);
-    else await dropDatabase(url);
+    else await dropDatabaseIfExists(url);
   }
 }
 

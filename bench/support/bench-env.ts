@@ -1,6 +1,4 @@
 import { createServer } from 'node:net';
-import { Client } from 'pg';
-import { describeDatabaseUrl } from '@app/persistence';
 
 /** A whole number of at least `minimum` from the environment, or `fallback` when unset. */
 export function positiveFromEnv(name: string, fallback: number, minimum = 1): number {
@@ -29,17 +27,6 @@ export function sizesFromEnv(name: string, fallback: number[], minimum = 1): num
 /** A line of progress, prefixed with the time of day in UTC. */
 export function log(message: string): void {
   console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
-}
-
-export async function dropDatabase(url: string): Promise<void> {
-  const { database, maintenanceUrl } = describeDatabaseUrl(url);
-  const client = new Client({ connectionString: maintenanceUrl });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
 }
 
 /** A TCP port nobody listens on right now, as the operating system hands it out. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { describeDatabaseUrl } from '@app/persistence';
+import { dropDatabaseIfExists } from '@app/persistence';
 
 const serverUrl = process.env.TEST_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
 export const testBrokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -24,19 +24,8 @@ export function createTestNamespace(name: string): TestNamespace {
   return {
     prefix: `test.${id}.`,
     databaseUrl,
-    drop: () => dropDatabase(databaseUrl),
+    drop: () => dropDatabaseIfExists(databaseUrl),
   };
-}
-
-export async function dropDatabase(url: string): Promise<void> {
-  const { database, maintenanceUrl } = describeDatabaseUrl(url);
-  const client = new Client({ connectionString: maintenanceUrl });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
 }
 
 /** A direct connection for assertions on what a service stored. */

@@ -22,3 +22,15 @@ export async function createDatabaseIfMissing(url: string): Promise<void> {
     await client.end();
   }
 }
+
+/** Drops the database named in the URL, closing its connections first; none there is no error. */
+export async function dropDatabaseIfExists(url: string): Promise<void> {
+  const { database, maintenanceUrl } = describeDatabaseUrl(url);
+  const client = new Client({ connectionString: maintenanceUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${database.replace(/"/g, '""')}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
