@@ -24,6 +24,7 @@ import {
   seededGrantIds,
   seedGrants,
 } from './support/expiry-seeder';
+import { machineFigures, MachineFigures } from './support/bench-report';
 import { MemoryWatch, ServiceProcess } from './support/service-process';
 import { freePort, log, positiveFromEnv, sizesFromEnv, sleep } from './support/bench-env';
 
@@ -496,19 +497,12 @@ function summarizeSize(
   };
 }
 
-async function machineOf(): Promise<ExpiryScaleReport['machine']> {
-  const os = await import('node:os');
+async function machineOf(): Promise<MachineFigures> {
   const client = new Client({ connectionString: `${config.serverUrl}/postgres` });
   await client.connect();
   try {
     const rows = await client.query<{ server_version: string }>('SHOW server_version');
-    return {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      memoryGb: Math.round(os.totalmem() / 1e9),
-      node: process.version,
-      postgres: rows.rows[0]?.server_version ?? 'unknown',
-    };
+    return machineFigures(rows.rows[0]?.server_version ?? 'unknown');
   } finally {
     await client.end();
   }

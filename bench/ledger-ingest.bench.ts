@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Admin, Kafka } from 'kafkajs';
 import { Client } from 'pg';
@@ -22,6 +22,7 @@ import { ledgerMigrations } from '../apps/ledger/src/migrations';
 import { elapsedMs, RunSummary, summarizeRuns } from './support/bench-stats';
 import { IngestReport, IngestSizeResult, writeIngestReport } from './support/ingest-report';
 import { DEFAULT_HISTORY, LedgerHistoryGenerator } from './support/ledger-history.generator';
+import { machineFigures, MachineFigures } from './support/bench-report';
 import { ServiceProcess } from './support/service-process';
 import { freePort, log, positiveFromEnv, sizesFromEnv, sleep } from './support/bench-env';
 
@@ -574,19 +575,12 @@ function describedEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
   return described;
 }
 
-async function machineOf(): Promise<IngestReport['machine']> {
+async function machineOf(): Promise<MachineFigures> {
   const client = new Client({ connectionString: `${config.serverUrl}/postgres` });
   await client.connect();
   try {
-    const result = await client.query('SHOW server_version');
-    return {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      memoryGb: Math.round(totalmem() / 1e9),
-      loadAverage: loadavg(),
-      node: process.version,
-      postgres: (result.rows[0] as { server_version: string }).server_version,
-    };
+    const result = await client.query<{ server_version: string }>('SHOW server_version');
+    return machineFigures(result.rows[0]?.server_version ?? 'unknown');
   } finally {
     await client.end();
   }

@@ -43,6 +43,7 @@ import {
 } from './support/ledger-history.generator';
 import { SeededRandom } from './support/seeded-random';
 import { log, positiveFromEnv } from './support/bench-env';
+import { machineFigures, MachineFigures } from './support/bench-report';
 
 /**
  * The ledger at scale: generates a realistic history of BENCH_EVENTS events (1,000,000 by default)
@@ -513,16 +514,9 @@ async function main(): Promise<void> {
   }
 }
 
-async function machineOf(dataSource: DataSource): Promise<ScaleReport['machine']> {
-  const os = await import('node:os');
+async function machineOf(dataSource: DataSource): Promise<MachineFigures> {
   const rows = (await dataSource.query('SHOW server_version')) as { server_version: string }[];
-  return {
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    memoryGb: Math.round(os.totalmem() / 1e9),
-    node: process.version,
-    postgres: rows[0]?.server_version ?? 'unknown',
-  };
+  return machineFigures(rows[0]?.server_version ?? 'unknown');
 }
 
 main().catch((error: unknown) => {

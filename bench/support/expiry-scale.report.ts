@@ -1,5 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { MachineFigures, writeReport } from './bench-report';
 import { LatencySummary, RunSummary } from './bench-stats';
 import { ExactlyOnce } from './expiry-event.watch';
 import { ShapeCheck } from './expiry-seeder';
@@ -83,22 +82,17 @@ export interface SizeResult {
 export interface ExpiryScaleReport {
   startedAt: string;
   finishedAt: string;
-  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; postgres: string };
+  machine: MachineFigures;
   config: Record<string, number | number[]>;
   sizes: SizeResult[];
 }
 
 /** Writes `expiry-scale.json` and `expiry-scale.md`, replacing the last run's. */
-export async function writeExpiryReport(
+export function writeExpiryReport(
   report: ExpiryScaleReport,
   directory: string,
 ): Promise<{ markdown: string; json: string }> {
-  await mkdir(directory, { recursive: true });
-  const json = join(directory, 'expiry-scale.json');
-  const markdown = join(directory, 'expiry-scale.md');
-  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(markdown, expiryReportMarkdown(report));
-  return { markdown, json };
+  return writeReport(directory, 'expiry-scale', report, expiryReportMarkdown(report));
 }
 
 export function expiryReportMarkdown(report: ExpiryScaleReport): string {

@@ -1,5 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { MachineFigures, writeReport } from './bench-report';
 import { RunSummary } from './bench-stats';
 
 /** The figures of one size: every rate in events per second, every duration in milliseconds. */
@@ -32,14 +31,7 @@ export interface IngestSizeResult {
 export interface IngestReport {
   startedAt: string;
   finishedAt: string;
-  machine: {
-    cpus: number;
-    cpuModel: string;
-    memoryGb: number;
-    loadAverage: number[];
-    node: string;
-    postgres: string;
-  };
+  machine: MachineFigures;
   config: {
     sizes: number[];
     runs: number;
@@ -55,16 +47,11 @@ export interface IngestReport {
   sizes: IngestSizeResult[];
 }
 
-export async function writeIngestReport(
+export function writeIngestReport(
   report: IngestReport,
   directory: string,
 ): Promise<{ markdown: string; json: string }> {
-  await mkdir(directory, { recursive: true });
-  const json = join(directory, 'ledger-ingest.json');
-  const markdown = join(directory, 'ledger-ingest.md');
-  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(markdown, ingestReportMarkdown(report));
-  return { markdown, json };
+  return writeReport(directory, 'ledger-ingest', report, ingestReportMarkdown(report));
 }
 
 export function ingestReportMarkdown(report: IngestReport): string {

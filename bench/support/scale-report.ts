@@ -1,5 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { MachineFigures, writeReport } from './bench-report';
 import { LatencySummary, RunSummary } from './bench-stats';
 
 /** A duration measured several times next to its raw baseline from the same runs. */
@@ -26,7 +25,7 @@ export interface LatencyFigure {
 export interface ScaleReport {
   startedAt: string;
   finishedAt: string;
-  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; postgres: string };
+  machine: MachineFigures;
   config: Record<string, number>;
   entries: number;
   /** Null when an existing benchmark database was reused. */
@@ -45,16 +44,11 @@ export interface ScaleReport {
 }
 
 /** Writes the report as `ledger-scale.json` and `ledger-scale.md`, replacing the last run's. */
-export async function writeScaleReport(
+export function writeScaleReport(
   report: ScaleReport,
   directory: string,
 ): Promise<{ markdown: string; json: string }> {
-  await mkdir(directory, { recursive: true });
-  const json = join(directory, 'ledger-scale.json');
-  const markdown = join(directory, 'ledger-scale.md');
-  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(markdown, scaleReportMarkdown(report));
-  return { markdown, json };
+  return writeReport(directory, 'ledger-scale', report, scaleReportMarkdown(report));
 }
 
 export function scaleReportMarkdown(report: ScaleReport): string {
