@@ -41,6 +41,13 @@ export function canonicalPayload(envelope: object): string {
   return payload;
 }
 
+// The bytes are encoded into one buffer outside the JavaScript heap, reused from entry to entry
+// (hashing is synchronous, so no two calls share it at once). Hashing the joined string instead
+// made a flat copy of every payload on the heap: a replay of a million entries allocated a
+// gigabyte more and spent its time in the garbage collector. The one-shot `hash` is kept, as a
+// `Hash` object per entry cost a third more. The buffer grows to the largest entry seen.
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+
 /**
  * SHA-256, lowercase hex, over the UTF-8 bytes of `${prevHash}\n${seq}\n${payload}`: a fixed-width
  * hash, the decimal seq and then the payload, so no two different entries share a byte string.
@@ -54,13 +61,6 @@ export function entryHash(prevHash: string, seq: number, payload: string): strin
   const bytes = prefixBytes + scratch.write(payload, prefixBytes, 'utf8');
   return hash('sha256', scratch.subarray(0, bytes), 'hex');
 }
-
-// The bytes are encoded into one buffer outside the JavaScript heap, reused from entry to entry
-// (hashing is synchronous, so no two calls share it at once). Hashing the joined string instead
-// made a flat copy of every payload on the heap: a replay of a million entries allocated a
-// gigabyte more and spent its time in the garbage collector. The one-shot `hash` is kept, as a
-// `Hash` object per entry cost a third more. The buffer grows to the largest entry seen.
-let scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
 /**
  * Checks entries in seq order, continuing from `from` (the genesis link for a whole chain), and
