@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs the benchmarks against the local PostgreSQL and the Kafka broker (an answering broker is
-# reused; ledger-ingest and expiry-scale start the ledger and expiry services from the build and
-# feed them through their topics, the others call the ledger's code directly). Each prints figures
-# next to a raw baseline measured in the same run, so a noisy machine affects both sides alike.
-# BENCH_ONLY=<name> runs one (e.g. ledger-scale); ledger-scale, ledger-ingest and expiry-scale
-# write their reports to bench/results/ (git-ignored) and read the variables the READMEs list.
+# reused; ledger-ingest, request-grant and expiry-scale start services from the build and feed
+# them through their topics or their HTTP API, the others call the ledger's code directly). Each
+# prints figures next to a raw baseline measured in the same run, so a noisy machine affects both
+# sides alike. BENCH_ONLY=<name> runs one (e.g. ledger-scale); ledger-scale, ledger-ingest,
+# request-grant and expiry-scale write their reports to bench/results/ (git-ignored) and read the
+# variables the READMEs list; summary.md there then gathers every target from the reports present.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/ensure-dependencies.sh
@@ -17,3 +18,4 @@ for bench in dist/bench/*.bench.js; do
   echo "== $bench"
   node "$bench"
 done
+node dist/bench/summary.js

@@ -1,0 +1,291 @@
+// Usage: node dist/bench/summary.js (bench.sh runs it after the benchmarks).
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeReport } from './support/bench-report';
+import { ExpiryScaleReport, TARGETS as EXPIRY_TARGETS } from './support/expiry-scale.report';
+import { IngestReport } from './support/ingest-report';
+import {
+  HOPS,
+  RequestGrantReport,
+  TARGETS as LATENCY_TARGETS,
+} from './support/request-grant.report';
+import { ScaleReport } from './support/scale-report';
+
+/**
+ * One page over every report in the results directory: each target with its figure, the raw
+ * baseline from the same run, whether it was met and when it was measured, and how the cost per
+ * event changes with size. A report left from an earlier run is shown with its own date.
+ */
+const resultsDir = process.env.BENCH_RESULTS_DIR ?? 'bench/results';
+
+// Per-event costs within this factor of the smallest size's count as flat.
+const FLAT_WITHIN = 1.25;
+
+interface TargetRow {
+  scenario: string;
+  figure: string;
+  measured: string;
+  baseline: string;
+  target: string;
+  met: boolean;
+  runs: string;
+  measuredAt: string;
+}
+
+interface CostRow {
+  scenario: string;
+  size: number;
+  /** Microseconds per event (or deadline) at this size. */
+  perEventUs: number;
+  /** perEventUs over the smallest size's. */
+  factor: number;
+}
+
+async function readReport<T>(name: string): Promise<T | null> {
+  const path = join(resultsDir, `${name}.json`);
+  if (!existsSync(path)) return null;
+  return JSON.parse(await readFile(path, 'utf8')) as T;
+}
+
+const fixed = (value: number, digits = 0) => value.toFixed(digits);
+const spread = (runs: number, min: number, max: number, digits = 0) =>
+  `${runs} (${fixed(min, digits)}–${fixed(max, digits)})`;
+
+function ingestRows(report: IngestReport): TargetRow[] {
+  return report.sizes.flatMap((size) => [
+    {
+      scenario: 'ledger ingest',
+      figure: `${size.events.toLocaleString('en')} events, ledger / baseline`,
+      measured: `${fixed(size.ratio.median, 2)}×`,
+      baseline: `${fixed(size.baseline.median)} events/s (slower of kafkajs and INSERT)`,
+      target: `≥ ${report.targets.ratio}×`,
+      met: size.ratio.median >= report.targets.ratio,
+      runs: spread(size.ratio.runs, size.ratio.min, size.ratio.max, 2),
+      measuredAt: report.startedAt,
+    },
+    {
+      scenario: 'ledger ingest',
+      figure: `${size.events.toLocaleString('en')} events, events/s`,
+      measured: fixed(size.ingest.median),
+      baseline: '—',
+      target: `≥ ${report.targets.eventsPerSecond.toLocaleString('en')}`,
+      met: size.ingest.median >= report.targets.eventsPerSecond,
+      runs: spread(size.ingest.runs, size.ingest.min, size.ingest.max),
+      measuredAt: report.startedAt,
+    },
+  ]);
+}
+
+function latencyRows(report: RequestGrantReport): TargetRow[] {
+  const { summary, config } = report;
+  const allowance = HOPS * summary.hopP50.median + LATENCY_TARGETS.p50AllowanceMs;
+  const base = `at ${config.ratePerSecond} requests/s`;
+  return [
+    {
+      scenario: 'request to grant',
+      figure: `p50 ${base}`,
+      measured: `${fixed(summary.p50.median, 1)} ms`,
+      baseline: `one hop p50 ${fixed(summary.hopP50.median, 1)} ms × ${HOPS} hops`,
+      target: `≤ ${fixed(allowance, 1)} ms (hops × hop p50 + ${LATENCY_TARGETS.p50AllowanceMs})`,
+      met: summary.p50OverAllowance.median <= 0,
+      runs: spread(summary.p50.runs, summary.p50.min, summary.p50.max, 1),
+      measuredAt: report.startedAt,
+    },
+    {
+      scenario: 'request to grant',
+      figure: `p99 ${base}`,
+      measured: `${fixed(summary.p99.median, 1)} ms`,
+      baseline: `one hop p99 ${fixed(summary.hopP99.median, 1)} ms`,
+      target: `< ${LATENCY_TARGETS.p99Ms} ms`,
+      met: summary.p99.median < LATENCY_TARGETS.p99Ms,
+      runs: spread(summary.p99.runs, summary.p99.min, summary.p99.max, 1),
+      measuredAt: report.startedAt,
+    },
+  ];
+}
+
+function expiryRows(report: ExpiryScaleReport): TargetRow[] {
+  return report.sizes.flatMap((size) => {
+    const at = `${size.size.toLocaleString('en')} active grants`;
+    const missed =
+      size.precision.runs.reduce((sum, run) => sum + run.missing, 0) +
+      size.restart.runs.reduce((sum, run) => sum + run.missing, 0);
+    const burstGrants = size.burst.runs[0]?.grants ?? 0;
+    const worstRestart = Math.max(size.restart.healthyMs.max, size.restart.firstDownFiredMs.max);
+    return [
+      {
+        scenario: 'expiry precision',
+        figure: `p99 lateness, ${at}`,
+        measured: `${fixed(size.precision.p99.median)} ms`,
+        baseline: '—',
+        target: `< ${EXPIRY_TARGETS.precisionP99Ms} ms`,
+        met: size.precision.p99.median < EXPIRY_TARGETS.precisionP99Ms,
+        runs: spread(size.precision.p99.runs, size.precision.p99.min, size.precision.p99.max),
+        measuredAt: report.startedAt,
+      },
+      {
+        scenario: 'expiry precision',
+        figure: `${burstGrants.toLocaleString('en')} due in one second, ${at}`,
+        measured: `${fixed(size.burst.ms.median / 1000, 1)} s`,
+        baseline: `raw UPDATE … RETURNING ${fixed(size.burst.baselineRate.median)} rows/s`,
+        target: `< ${EXPIRY_TARGETS.burstMs / 1000} s`,
+        met: size.burst.ms.median < EXPIRY_TARGETS.burstMs,
+        runs: spread(size.burst.ms.runs, size.burst.ms.min / 1000, size.burst.ms.max / 1000, 1),
+        measuredAt: report.startedAt,
+      },
+      {
+        scenario: 'expiry memory',
+        figure: `VmHWM, ${at}`,
+        measured: `${fixed(size.memory.hwmKb / 1024)} MiB`,
+        baseline: '—',
+        target: `< ${EXPIRY_TARGETS.memoryMiB} MiB`,
+        met: size.memory.hwmKb / 1024 < EXPIRY_TARGETS.memoryMiB,
+        runs: '—',
+        measuredAt: report.startedAt,
+      },
+      {
+        scenario: 'restart',
+        figure: `first deadline due while down fired, ${at}`,
+        measured: `${fixed(size.restart.firstDownFiredMs.median)} ms, ${missed} missed`,
+        baseline: '—',
+        target: `< ${EXPIRY_TARGETS.restartMs} ms, none missed`,
+        met: worstRestart < EXPIRY_TARGETS.restartMs && missed === 0,
+        runs: spread(
+          size.restart.firstDownFiredMs.runs,
+          size.restart.firstDownFiredMs.min,
+          size.restart.firstDownFiredMs.max,
+        ),
+        measuredAt: report.startedAt,
+      },
+    ];
+  });
+}
+
+function replayRows(report: ScaleReport): TargetRow[] {
+  const { replay } = report;
+  return [
+    {
+      scenario: 'ledger replay',
+      figure: `${report.entries.toLocaleString('en')} entries, replay / raw scan`,
+      measured: `${fixed(replay.ratio.median, 2)}×`,
+      baseline: `raw keyset scan ${fixed(replay.baseline.median)} ms`,
+      target: replay.target === null ? '—' : `≤ ${replay.target}×`,
+      met: replay.target === null || replay.ratio.median <= replay.target,
+      runs: spread(replay.ratio.runs, replay.ratio.min, replay.ratio.max, 2),
+      measuredAt: report.startedAt,
+    },
+  ];
+}
+
+function costRows(ingest: IngestReport | null, expiry: ExpiryScaleReport | null): CostRow[] {
+  const series: { scenario: string; points: { size: number; perEventUs: number }[] }[] = [];
+  if (ingest) {
+    series.push({
+      scenario: 'ledger ingest, wall µs per event',
+      points: ingest.sizes.map((size) => ({
+        size: size.events,
+        perEventUs: size.perEventUs.ingest,
+      })),
+    });
+  }
+  if (expiry) {
+    series.push({
+      scenario: 'expiry burst, wall µs per deadline',
+      points: expiry.sizes.map((size) => ({
+        size: size.size,
+        perEventUs: size.burst.wallUsPerDeadline.median,
+      })),
+    });
+    series.push({
+      scenario: 'expiry burst, expiry CPU µs per deadline',
+      points: expiry.sizes.map((size) => ({
+        size: size.size,
+        perEventUs: size.burst.cpuUsPerDeadline.median,
+      })),
+    });
+  }
+  return series.flatMap(({ scenario, points }) =>
+    points.map((point) => ({
+      scenario,
+      size: point.size,
+      perEventUs: point.perEventUs,
+      factor: point.perEventUs / (points[0]?.perEventUs ?? point.perEventUs),
+    })),
+  );
+}
+
+function markdown(targets: TargetRow[], costs: CostRow[], missing: string[]): string {
+  const lines = [
+    '# Benchmark summary',
+    '',
+    'Every target of the benchmarks in this directory, next to the raw baseline measured in the ' +
+      'same run; "runs" is how many runs the median is of, with their range. Each report beside ' +
+      'this one has the configuration, the machine and the figures behind these.',
+    '',
+    ...(missing.length > 0
+      ? [`Not in this directory (not run, or run elsewhere): ${missing.join(', ')}.`, '']
+      : []),
+    '| scenario | figure | measured | baseline | target | met | runs | measured at |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...targets.map(
+      (row) =>
+        `| ${row.scenario} | ${row.figure} | ${row.measured} | ${row.baseline} | ${row.target} | ` +
+        `${row.met ? 'yes' : '**no**'} | ${row.runs} | ${row.measuredAt.slice(0, 16)}Z |`,
+    ),
+    '',
+    '## Scale of cost',
+    '',
+    `Cost per event at each size, and as a factor of the smallest size's; within ${FLAT_WITHIN}× ` +
+      'either way counts as flat. The load curve of request to grant is in request-grant.md.',
+    '',
+    ...(costs.length === 0
+      ? ['No report here measured several sizes (ledger-ingest and expiry-scale do).']
+      : [
+          '| scenario | size | µs per event | × smallest size | flat |',
+          '| --- | --- | --- | --- | --- |',
+        ]),
+    ...costs.map(
+      (row) =>
+        `| ${row.scenario} | ${row.size.toLocaleString('en')} | ${fixed(row.perEventUs, 1)} | ` +
+        `${fixed(row.factor, 2)} | ` +
+        `${row.factor <= FLAT_WITHIN && row.factor >= 1 / FLAT_WITHIN ? 'yes' : '**no**'} |`,
+    ),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const ingest = await readReport<IngestReport>('ledger-ingest');
+  const latency = await readReport<RequestGrantReport>('request-grant');
+  const expiry = await readReport<ExpiryScaleReport>('expiry-scale');
+  const scale = await readReport<ScaleReport>('ledger-scale');
+  const present = { 'ledger-ingest': ingest, 'request-grant': latency, 'expiry-scale': expiry };
+  const missing = Object.entries({ ...present, 'ledger-scale': scale })
+    .filter(([, report]) => report === null)
+    .map(([name]) => name);
+  if (missing.length === 4) {
+    console.log(`no reports in ${resultsDir}; nothing to summarize`);
+    return;
+  }
+  const targets = [
+    ...(ingest ? ingestRows(ingest) : []),
+    ...(latency ? latencyRows(latency) : []),
+    ...(expiry ? expiryRows(expiry) : []),
+    ...(scale ? replayRows(scale) : []),
+  ];
+  const costs = costRows(ingest, expiry);
+  const written = await writeReport(
+    resultsDir,
+    'summary',
+    { generatedAt: new Date().toISOString(), missing, targets, costs },
+    markdown(targets, costs, missing),
+  );
+  console.log(`summary: ${written.markdown} and ${written.json}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench summary failed: ${(error as Error).stack ?? String(error)}`);
+  process.exitCode = 1;
+});
