@@ -3,6 +3,11 @@ import { ManualClock } from '@app/domain';
 import { TopicNames } from '@app/platform';
 import { loadExpiryConfig } from '../apps/expiry/src/expiry.config';
 import { ExpiryModule } from '../apps/expiry/src/expiry.module';
+import {
+  CLAIM_DUE_DEADLINES_SQL,
+  CLAIM_PLAN_DEFAULTS,
+  CLAIM_PLAN_SETTINGS,
+} from '../apps/expiry/src/schedule/schedule.repository';
 import { approvalRequested, asRecord, grantIssued, requestApproved } from './support/expiry-events';
 import { callAs, users } from './support/http';
 import { RunningService, startService } from './support/service-app';
@@ -319,6 +324,47 @@ describe(ExpiryModule.name, () => {
     expect(new Set(expired.map((event) => event.data.grantId)).size).toBe(grants.length);
     expect(revoked).toHaveLength(200);
     expect(new Set(revoked.map((event) => event.data.resource)).size).toBe(200);
+  });
+
+  it('claims a burst the statistics have not seen by reading the batch in index order', async () => {
+    // A burst inserted in this transaction, never analyzed, is what a burst inserted since the
+    // last autovacuum looks like to the planner. Rolled back, so the scheduler never sees it.
+    const plans = await withDatabase(namespace.databaseUrl, async (client) => {
+      await client.query('BEGIN');
+      try {
+        await client.query(
+          `INSERT INTO expiry.deadlines
+             (kind, target_id, request_id, due_at, status, correlation_id, cause_event_id)
+           SELECT 'grant-end', gen_random_uuid(), gen_random_uuid(),
+                  $1::timestamptz - (n % 1000) * interval '1 millisecond', 'scheduled', 'burst',
+                  gen_random_uuid()
+           FROM generate_series(1, 20000) AS n`,
+          [clock.now().toISOString()],
+        );
+        const explain = async () =>
+          (
+            await client.query<{ 'QUERY PLAN': string }>(
+              `EXPLAIN (ANALYZE, COSTS OFF) ${CLAIM_DUE_DEADLINES_SQL}`,
+              [clock.now().toISOString(), 200],
+            )
+          ).rows
+            .map((row) => row['QUERY PLAN'])
+            .join('\n');
+        const unguarded = await explain();
+        await client.query(CLAIM_PLAN_SETTINGS);
+        const guarded = await explain();
+        await client.query(CLAIM_PLAN_DEFAULTS);
+        return { unguarded, guarded };
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    });
+
+    // Left to its statistics, PostgreSQL reads every due deadline and sorts them for a batch.
+    expect(plans.unguarded).toMatch(/rows=20000/);
+    expect(plans.guarded).toMatch(/Index Scan using deadlines_due_order_idx on deadlines/);
+    expect(plans.guarded).not.toMatch(/rows=20000/);
+    expect(plans.guarded).not.toMatch(/JIT/);
   });
 
   it('expires each grant that came due while it was down exactly once, staying responsive', async () => {
