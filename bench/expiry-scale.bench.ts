@@ -26,6 +26,7 @@ import {
 } from './support/expiry-seeder';
 import { machineFigures, MachineFigures } from './support/bench-report';
 import { MemoryWatch, ServiceProcess } from './support/service-process';
+import { loadExpiryConfig } from '../apps/expiry/src/expiry.config';
 import { freePort, log, positiveFromEnv, sizesFromEnv, sleep } from './support/bench-env';
 
 /**
@@ -50,11 +51,15 @@ const config = {
   restartGrants: positiveFromEnv('BENCH_EXPIRY_RESTART_GRANTS', 2000),
   sampleGrants: positiveFromEnv('BENCH_EXPIRY_SAMPLE', 100),
   resultsDir: process.env.BENCH_RESULTS_DIR ?? 'bench/results',
+  /** Node.js options for the service only, space-separated (e.g. --cpu-prof --cpu-prof-dir=DIR). */
+  expiryNodeArgs: (process.env.BENCH_EXPIRY_NODE_ARGS ?? '').split(' ').filter(Boolean),
 };
 
-// The service's defaults (apps/expiry/src/expiry.config.ts), named in the report.
-const DEFAULT_POLL_INTERVAL_MS = 250;
-const DEFAULT_BATCH_SIZE = 200;
+// The service's defaults, from its own configuration loader, named in the report; the raw claim
+// takes batches of the same size.
+const DEFAULTS = loadExpiryConfig({ JWT_SECRET: 'unused' }).scheduler;
+const DEFAULT_POLL_INTERVAL_MS = DEFAULTS.pollIntervalMs;
+const DEFAULT_BATCH_SIZE = DEFAULTS.batchSize;
 const FAR_FUTURE_MS = 30 * 24 * 3600 * 1000;
 const SEED_CHUNK = 100_000;
 const WARM_UP_GRANTS = 500;
@@ -97,6 +102,7 @@ class Namespace {
     this.service = new ServiceProcess({
       name: 'the expiry service',
       main: EXPIRY_MAIN,
+      nodeArgs: config.expiryNodeArgs,
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',

@@ -7,7 +7,7 @@ describe(loadExpiryConfig.name, () => {
     const config = loadExpiryConfig({ JWT_SECRET: SECRET });
 
     expect(config.http).toEqual({ host: '127.0.0.1', port: 3003 });
-    expect(config.scheduler).toEqual({ pollIntervalMs: 250, batchSize: 200 });
+    expect(config.scheduler).toEqual({ pollIntervalMs: 250, batchSize: 1000 });
     expect(config.runtime).toMatchObject({
       service: 'expiry',
       schema: 'expiry',

@@ -18,7 +18,9 @@ const ExpiryEnv = z
     HTTP_PORT: httpPort(3003),
     EXPIRY_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60000).default(250),
     // The upper bound keeps one batch's outbox insert well under PostgreSQL's parameter limit.
-    EXPIRY_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200),
+    // A batch only fills when a backlog is due; then 1,000 per transaction drained a burst about
+    // a quarter faster than 200, the statements' fixed costs shared by five times the rows.
+    EXPIRY_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(1000),
   })
   .refine(requireOneKeySource, keySourceMessage);
 
