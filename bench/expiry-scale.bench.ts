@@ -55,9 +55,9 @@ const config = {
   expiryNodeArgs: (process.env.BENCH_EXPIRY_NODE_ARGS ?? '').split(' ').filter(Boolean),
 };
 
-// The service's defaults, from its own configuration loader, named in the report; the raw claim
-// takes batches of the same size.
-const DEFAULTS = loadExpiryConfig({ JWT_SECRET: 'unused' }).scheduler;
+// The service's defaults, from its own configuration loader (which requires a key; this one is
+// never used), named in the report; the raw claim takes batches of the same size.
+const DEFAULTS = loadExpiryConfig({ JWT_SECRET: 'k'.repeat(32) }).scheduler;
 const DEFAULT_POLL_INTERVAL_MS = DEFAULTS.pollIntervalMs;
 const DEFAULT_BATCH_SIZE = DEFAULTS.batchSize;
 const FAR_FUTURE_MS = 30 * 24 * 3600 * 1000;
