@@ -7,6 +7,7 @@ import { ExpiryScaleReport, TARGETS as EXPIRY_TARGETS } from './support/expiry-s
 import { IngestReport } from './support/ingest-report';
 import {
   HOPS,
+  loadCurve,
   RequestGrantReport,
   TARGETS as LATENCY_TARGETS,
 } from './support/request-grant.report';
@@ -215,7 +216,12 @@ function costRows(ingest: IngestReport | null, expiry: ExpiryScaleReport | null)
   );
 }
 
-function markdown(targets: TargetRow[], costs: CostRow[], missing: string[]): string {
+function markdown(
+  targets: TargetRow[],
+  costs: CostRow[],
+  missing: string[],
+  latency: RequestGrantReport | null,
+): string {
   const lines = [
     '# Benchmark summary',
     '',
@@ -237,7 +243,7 @@ function markdown(targets: TargetRow[], costs: CostRow[], missing: string[]): st
     '## Scale of cost',
     '',
     `Cost per event at each size, and as a factor of the smallest size's; within ${FLAT_WITHIN}× ` +
-      'either way counts as flat. The load curve of request to grant is in request-grant.md.',
+      'either way counts as flat.',
     '',
     ...(costs.length === 0
       ? ['No report here measured several sizes (ledger-ingest and expiry-scale do).']
@@ -252,6 +258,10 @@ function markdown(targets: TargetRow[], costs: CostRow[], missing: string[]): st
         `${row.factor <= FLAT_WITHIN && row.factor >= 1 / FLAT_WITHIN ? 'yes' : '**no**'} |`,
     ),
     '',
+    // Request to grant's load curve, one level down, with request-grant.md's wording.
+    ...(latency
+      ? loadCurve(latency).map((line) => (line.startsWith('## ') ? `#${line}` : line))
+      : []),
   ];
   return lines.join('\n');
 }
@@ -280,7 +290,7 @@ async function main(): Promise<void> {
     resultsDir,
     'summary',
     { generatedAt: new Date().toISOString(), missing, targets, costs },
-    markdown(targets, costs, missing),
+    markdown(targets, costs, missing, latency),
   );
   console.log(`summary: ${written.markdown} and ${written.json}`);
 }

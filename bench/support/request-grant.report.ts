@@ -150,7 +150,8 @@ export function requestGrantMarkdown(report: RequestGrantReport): string {
   return lines.join('\n');
 }
 
-function loadCurve(report: RequestGrantReport): string[] {
+/** The load curve's table and plot, as Markdown lines; none when no rates were swept. */
+export function loadCurve(report: RequestGrantReport): string[] {
   if (report.sweep.length === 0) return [];
   const { sweep } = report;
   return [
