@@ -12,7 +12,14 @@ import { createKafkaClient, ensureTopics, EventProducer } from '@app/messaging';
 import { createDatabaseIfMissing, dropDatabaseIfExists } from '@app/persistence';
 import { machineFigures } from './support/bench-report';
 import { summarizeLatencies, summarizeRuns } from './support/bench-stats';
-import { freePort, log, positiveFromEnv, sizesFromEnv, sleep } from './support/bench-env';
+import {
+  freePort,
+  log,
+  positiveFromEnv,
+  sizesFromEnv,
+  sleep,
+  withTimeout,
+} from './support/bench-env';
 import {
   HOPS,
   LatencyRun,
@@ -200,12 +207,11 @@ class RequestGrantBench {
           throw new Error(`request refused (${response.status}): ${JSON.stringify(body)}`);
         }
         probe.requestId = body.requestId;
-        probe.grantedAt = await Promise.race([
+        probe.grantedAt = await withTimeout(
           granted,
-          sleep(SETTLE_TIMEOUT_MS).then(() => {
-            throw new Error(`no grant for ${probe.subject} within ${SETTLE_TIMEOUT_MS} ms`);
-          }),
-        ]);
+          SETTLE_TIMEOUT_MS,
+          () => `no grant for ${probe.subject} within ${SETTLE_TIMEOUT_MS} ms`,
+        );
       });
     } finally {
       await watch.stop();
@@ -261,12 +267,11 @@ class RequestGrantBench {
         sentAt.set(key, now());
         await producer.send([{ topic, key, value: JSON.stringify({ index, round }) }]);
       });
-      await Promise.race([
+      await withTimeout(
         arrived,
-        sleep(SETTLE_TIMEOUT_MS).then(() => {
-          throw new Error(`${count - latencies.length} hop records never arrived`);
-        }),
-      ]);
+        SETTLE_TIMEOUT_MS,
+        () => `${count - latencies.length} hop records never arrived`,
+      );
       return latencies;
     } finally {
       await consumer.disconnect();
@@ -289,14 +294,11 @@ class RequestGrantBench {
         if (assigned === HOP_PARTITIONS) resolve();
       });
     });
-    await Promise.race([
+    await withTimeout(
       joined,
-      sleep(SETTLE_TIMEOUT_MS).then(() => {
-        throw new Error(
-          `the hop consumer was assigned ${assigned} of ${HOP_PARTITIONS} partitions`,
-        );
-      }),
-    ]);
+      SETTLE_TIMEOUT_MS,
+      () => `the hop consumer was assigned ${assigned} of ${HOP_PARTITIONS} partitions`,
+    );
   }
 
   /**
@@ -419,12 +421,7 @@ class RequestGrantBench {
         },
       });
       if (!allRead()) {
-        await Promise.race([
-          finished,
-          sleep(SETTLE_TIMEOUT_MS).then(() => {
-            throw new Error(`could not read ${topic} to its end`);
-          }),
-        ]);
+        await withTimeout(finished, SETTLE_TIMEOUT_MS, () => `could not read ${topic} to its end`);
       }
       return sent;
     } finally {

@@ -45,3 +45,23 @@ export function freePort(): Promise<number> {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Settles as `work` does, or fails after `ms` with the message `failure` gives then; the timer is
+ * cleared either way, so a finished benchmark does not wait for it to run out.
+ */
+export async function withTimeout<T>(
+  work: Promise<T>,
+  ms: number,
+  failure: () => string,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(failure())), ms);
+  });
+  try {
+    return await Promise.race([work, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
