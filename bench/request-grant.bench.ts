@@ -11,7 +11,7 @@ import { topicName } from '@app/contracts';
 import { createKafkaClient, ensureTopics, EventProducer } from '@app/messaging';
 import { createDatabaseIfMissing, dropDatabaseIfExists } from '@app/persistence';
 import { machineFigures } from './support/bench-report';
-import { summarizeLatencies, summarizeRuns } from './support/bench-stats';
+import { summarizeLatencies } from './support/bench-stats';
 import {
   freePort,
   log,
@@ -25,6 +25,7 @@ import {
   LatencyRun,
   RequestGrantReport,
   StageBreakdown,
+  summarizeLatencyRuns,
   SweepPoint,
   writeRequestGrantReport,
 } from './support/request-grant.report';
@@ -575,15 +576,7 @@ async function main(): Promise<void> {
       },
       runs,
       sweep,
-      summary: {
-        p50: summarizeRuns(runs.map((run) => run.requestToGrant.p50)),
-        p99: summarizeRuns(runs.map((run) => run.requestToGrant.p99)),
-        hopP50: summarizeRuns(runs.map((run) => run.hop.p50)),
-        hopP99: summarizeRuns(runs.map((run) => run.hop.p99)),
-        p50OverAllowance: summarizeRuns(
-          runs.map((run) => run.requestToGrant.p50 - (HOPS * run.hop.p50 + 5)),
-        ),
-      },
+      summary: summarizeLatencyRuns(runs),
     };
     const written = await writeRequestGrantReport(report, config.resultsDir);
     log(`report: ${written.markdown} and ${written.json}`);

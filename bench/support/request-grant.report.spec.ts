@@ -1,5 +1,10 @@
-import { summarizeLatencies, summarizeRuns } from './bench-stats';
-import { LatencyRun, RequestGrantReport, requestGrantMarkdown } from './request-grant.report';
+import { summarizeLatencies } from './bench-stats';
+import {
+  LatencyRun,
+  RequestGrantReport,
+  requestGrantMarkdown,
+  summarizeLatencyRuns,
+} from './request-grant.report';
 
 function aRun(requestToGrantMs: number[], hopMs: number[]): LatencyRun {
   const latency = summarizeLatencies(requestToGrantMs);
@@ -47,15 +52,7 @@ function aReport(runs: LatencyRun[]): RequestGrantReport {
     },
     runs,
     sweep: [],
-    summary: {
-      p50: summarizeRuns(runs.map((run) => run.requestToGrant.p50)),
-      p99: summarizeRuns(runs.map((run) => run.requestToGrant.p99)),
-      hopP50: summarizeRuns(runs.map((run) => run.hop.p50)),
-      hopP99: summarizeRuns(runs.map((run) => run.hop.p99)),
-      p50OverAllowance: summarizeRuns(
-        runs.map((run) => run.requestToGrant.p50 - (2 * run.hop.p50 + 5)),
-      ),
-    },
+    summary: summarizeLatencyRuns(runs),
   };
 }
 

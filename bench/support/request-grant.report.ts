@@ -1,6 +1,6 @@
 import { plot } from 'asciichart';
 import { MachineFigures, writeReport } from './bench-report';
-import { LatencySummary, RunSummary } from './bench-stats';
+import { LatencySummary, RunSummary, summarizeRuns } from './bench-stats';
 
 /**
  * Kafka hops between the HTTP call and the grant in current grants: AccessRequested from the
@@ -75,6 +75,19 @@ export interface RequestGrantReport {
     hopP99: RunSummary;
     /** p50 − (HOPS × hop p50 + allowance), run by run: at most 0 meets the target. */
     p50OverAllowance: RunSummary;
+  };
+}
+
+/** The runs' figures against the targets: medians and spread over the runs. */
+export function summarizeLatencyRuns(runs: readonly LatencyRun[]): RequestGrantReport['summary'] {
+  return {
+    p50: summarizeRuns(runs.map((run) => run.requestToGrant.p50)),
+    p99: summarizeRuns(runs.map((run) => run.requestToGrant.p99)),
+    hopP50: summarizeRuns(runs.map((run) => run.hop.p50)),
+    hopP99: summarizeRuns(runs.map((run) => run.hop.p99)),
+    p50OverAllowance: summarizeRuns(
+      runs.map((run) => run.requestToGrant.p50 - (HOPS * run.hop.p50 + TARGETS.p50AllowanceMs)),
+    ),
   };
 }
 
