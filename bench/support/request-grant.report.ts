@@ -171,7 +171,8 @@ export function loadCurve(report: RequestGrantReport): string[] {
     '## Load curve',
     '',
     `One run of ${report.config.sweepSeconds} s at each offered rate (requests per second), ` +
-      'each next to its own hop run. Each stage column is p50 / p99 ms, as above.',
+      'each next to its own hop run. Each stage column is the time since the stage before it, p50 / ' +
+      'p99 ms.',
     '',
     `| requests/s | samples | p50 ms | p99 ms | hops × hop p50 + 5 ms | ${STAGE_HEADINGS.join(' | ')} |`,
     `| --- | --- | --- | --- | --- |${' --- |'.repeat(STAGE_HEADINGS.length)}`,
