@@ -76,7 +76,11 @@ const runId = randomBytes(4).toString('hex');
 /** Wall-clock milliseconds with a fraction: comparable with the services' own timestamps. */
 const now = (): number => performance.timeOrigin + performance.now();
 
-/** Calls `fire(i)` for i = 0 … count-1 at a steady rate, without waiting for one to finish. */
+/**
+ * Calls `fire(i)` for i = 0 … count-1 at a steady rate, without waiting for one to finish. The
+ * first failure stops the firing and is thrown once the calls in flight have settled, so the
+ * caller's cleanup runs rather than the process dying of an unhandled rejection.
+ */
 async function atSteadyRate(
   count: number,
   perSecond: number,
@@ -85,12 +89,18 @@ async function atSteadyRate(
   const intervalMs = 1000 / perSecond;
   const startedAt = now();
   const fired: Promise<void>[] = [];
-  for (let index = 0; index < count; index += 1) {
+  let failure: { error: unknown } | null = null;
+  for (let index = 0; index < count && failure === null; index += 1) {
     const wait = startedAt + index * intervalMs - now();
     if (wait > 0) await sleep(wait);
-    fired.push(fire(index));
+    fired.push(
+      fire(index).catch((error: unknown) => {
+        failure ??= { error };
+      }),
+    );
   }
   await Promise.all(fired);
+  if (failure !== null) throw (failure as { error: unknown }).error;
 }
 
 interface Stack {
