@@ -1,6 +1,6 @@
 // Usage: npm run bench (or: npm run build && BENCH_EXPIRY_SIZES=10000 node dist/bench/expiry-scale.bench.js).
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { Kafka } from 'kafkajs';
@@ -93,10 +93,12 @@ class Namespace {
     return topicName('accessEvents', this.prefix);
   }
 
-  async open(): Promise<void> {
+  /** Starts the service, its log at `logFile` replaced; later restarts append to it. */
+  async open(logFile: string): Promise<void> {
     await ensureTopics(this.kafka, this.prefix);
     await this.watch.start(this.accessEvents);
-    const logFile = join(tmpdir(), `jit-bench-expiry-${this.id}.log`);
+    await mkdir(config.resultsDir, { recursive: true });
+    await rm(logFile, { force: true });
     const port = await freePort();
     // Only what a deployment sets; EXPIRY_* stay unset so that the defaults apply.
     this.service = new ServiceProcess({
@@ -406,7 +408,7 @@ async function measureSize(size: number): Promise<SizeResult> {
   current = ns;
   try {
     log(`== ${size} active grants: database ${describeDatabaseUrl(ns.databaseUrl).database}`);
-    await ns.open();
+    await ns.open(join(config.resultsDir, `expiry-scale.${size}.service.log`));
     const startsAtMs = Date.now() - 3600_000;
     const seeding = await seedThroughRealPath(ns, startsAtMs);
     seeding.seededGrants = size - config.sampleGrants;

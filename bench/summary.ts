@@ -22,6 +22,8 @@ const resultsDir = process.env.BENCH_RESULTS_DIR ?? 'bench/results';
 
 // Per-event costs within this factor of the smallest size's count as flat.
 const FLAT_WITHIN = 1.25;
+// The burst the expiry target is set for; a run with another burst is not judged against it.
+const BURST_TARGET_GRANTS = 100_000;
 
 interface TargetRow {
   scenario: string;
@@ -29,7 +31,8 @@ interface TargetRow {
   measured: string;
   baseline: string;
   target: string;
-  met: boolean;
+  /** Null when the run measured another size than the target is set for. */
+  met: boolean | null;
   runs: string;
   measuredAt: string;
 }
@@ -126,12 +129,15 @@ function expiryRows(report: ExpiryScaleReport): TargetRow[] {
         measuredAt: report.startedAt,
       },
       {
-        scenario: 'expiry precision',
+        scenario: 'expiry burst',
         figure: `${burstGrants.toLocaleString('en')} due in one second, ${at}`,
         measured: `${fixed(size.burst.ms.median / 1000, 1)} s`,
         baseline: `raw UPDATE … RETURNING ${fixed(size.burst.baselineRate.median)} rows/s`,
-        target: `< ${EXPIRY_TARGETS.burstMs / 1000} s`,
-        met: size.burst.ms.median < EXPIRY_TARGETS.burstMs,
+        target: `< ${EXPIRY_TARGETS.burstMs / 1000} s for ${BURST_TARGET_GRANTS.toLocaleString('en')}`,
+        met:
+          burstGrants === BURST_TARGET_GRANTS
+            ? size.burst.ms.median < EXPIRY_TARGETS.burstMs
+            : null,
         runs: spread(size.burst.ms.runs, size.burst.ms.min / 1000, size.burst.ms.max / 1000, 1),
         measuredAt: report.startedAt,
       },
@@ -237,13 +243,13 @@ function markdown(
     ...targets.map(
       (row) =>
         `| ${row.scenario} | ${row.figure} | ${row.measured} | ${row.baseline} | ${row.target} | ` +
-        `${row.met ? 'yes' : '**no**'} | ${row.runs} | ${row.measuredAt.slice(0, 16)}Z |`,
+        `${verdict(row.met)} | ${row.runs} | ${row.measuredAt.slice(0, 16)}Z |`,
     ),
     '',
     '## Scale of cost',
     '',
-    `Cost per event at each size, and as a factor of the smallest size's; within ${FLAT_WITHIN}× ` +
-      'either way counts as flat.',
+    `Cost per event (per deadline for expiry) at each size, and as a factor of the smallest ` +
+      `size's; within ${FLAT_WITHIN}× either way counts as flat.`,
     '',
     ...(costs.length === 0
       ? ['No report here measured several sizes (ledger-ingest and expiry-scale do).']
@@ -258,12 +264,19 @@ function markdown(
         `${row.factor <= FLAT_WITHIN && row.factor >= 1 / FLAT_WITHIN ? 'yes' : '**no**'} |`,
     ),
     '',
-    // Request to grant's load curve, one level down, with request-grant.md's wording.
+    // Request to grant's load curve, in request-grant.md's wording, under a heading of its own.
     ...(latency
-      ? loadCurve(latency).map((line) => (line.startsWith('## ') ? `#${line}` : line))
+      ? loadCurve(latency).map((line) =>
+          line.startsWith('## ') ? `## Request to grant: ${line.slice(3).toLowerCase()}` : line,
+        )
       : []),
   ];
   return lines.join('\n');
+}
+
+function verdict(met: boolean | null): string {
+  if (met === null) return 'not comparable';
+  return met ? 'yes' : '**no**';
 }
 
 async function main(): Promise<void> {

@@ -12,6 +12,11 @@ bash scripts/ensure-dependencies.sh
 bash scripts/ensure-postgres.sh
 bash scripts/kafka/broker.sh start
 npm run --silent build
+if [ -n "${BENCH_ONLY:-}" ] && [ ! -f "dist/bench/$BENCH_ONLY.bench.js" ]; then
+  echo "BENCH_ONLY=$BENCH_ONLY names no benchmark; there are:" \
+    "$(cd dist/bench && ls -- *.bench.js | sed 's/\.bench\.js$//' | tr '\n' ' ')" >&2
+  exit 64
+fi
 for bench in dist/bench/*.bench.js; do
   name="$(basename "$bench" .bench.js)"
   if [ -n "${BENCH_ONLY:-}" ] && [ "$name" != "$BENCH_ONLY" ]; then continue; fi

@@ -117,7 +117,8 @@ export function requestGrantMarkdown(report: RequestGrantReport): string {
       `${config.request.role} on ${config.request.resource} for ${config.request.duration}, ` +
       'which the policy approves without an approver, and times it from the HTTP call to its ' +
       `grant in the ledger's current_grants table, polled every ${config.pollMs} ms. ` +
-      `${config.runs} runs follow a warm-up of ${config.warmUp}.`,
+      `${config.runs} ${config.runs === 1 ? 'run follows' : 'runs follow'} a warm-up of ` +
+      `${config.warmUp}.`,
     '',
     `Baseline: one Kafka hop, ${config.samples} records at the same rate from the services' ` +
       'producer (idempotent, acks from all in-sync replicas, one send per record) to a kafkajs ' +
@@ -184,18 +185,35 @@ export function loadCurve(report: RequestGrantReport): string[] {
         `${stageCells(point.stages)} |`,
     ),
     '',
+    ...loadPlot(sweep),
+  ];
+}
+
+const PLOT_HEIGHT = 28;
+
+/**
+ * p99, p50 and the p50 target against the offered rate, on a log scale. A row spans a fixed
+ * ratio; values closer than that share a row, the later series drawn over the earlier, so the
+ * caption says how wide a row is.
+ */
+function loadPlot(sweep: readonly SweepPoint[]): string[] {
+  const series = [
+    sweep.map((point) => Math.log10(point.requestToGrant.p99)),
+    sweep.map((point) => Math.log10(point.requestToGrant.p50)),
+    sweep.map((point) => Math.log10(HOPS * point.hop.p50 + TARGETS.p50AllowanceMs)),
+  ];
+  const all = series.flat();
+  const rowRatio = 10 ** ((Math.max(...all) - Math.min(...all)) / PLOT_HEIGHT);
+  return [
     `p99 (top line), p50 and the p50 target (bottom) in ms, at ${sweep
       .map((point) => point.ratePerSecond)
-      .join(', ')} requests/s from left to right, on a log scale (log10 of ms):`,
+      .join(', ')} requests/s from left to right, on a log scale; each row spans a factor of ` +
+      `${rowRatio.toFixed(2)}, and values closer than that share a row (the table has them exactly):`,
     '',
     '```text',
     plot(
-      [
-        sweep.map((point) => Math.log10(point.requestToGrant.p99)),
-        sweep.map((point) => Math.log10(point.requestToGrant.p50)),
-        sweep.map((point) => Math.log10(HOPS * point.hop.p50 + TARGETS.p50AllowanceMs)),
-      ].map((series) => stretch(series, 8)),
-      { height: 16, format: (value) => `${Math.round(10 ** value)} ms`.padStart(8) },
+      series.map((values) => stretch(values, 8)),
+      { height: PLOT_HEIGHT, format: (value) => `${Math.round(10 ** value)} ms`.padStart(8) },
     ),
     '```',
     '',
