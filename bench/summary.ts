@@ -3,7 +3,13 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeReport } from './support/bench-report';
-import { ExpiryScaleReport, TARGETS as EXPIRY_TARGETS } from './support/expiry-scale.report';
+import { FLAT_WITHIN, isFlat } from './support/bench-stats';
+import {
+  burstMet,
+  ExpiryScaleReport,
+  restartOutcome,
+  TARGETS as EXPIRY_TARGETS,
+} from './support/expiry-scale.report';
 import { IngestReport } from './support/ingest-report';
 import {
   HOPS,
@@ -19,11 +25,6 @@ import { ScaleReport } from './support/scale-report';
  * event changes with size. A report left from an earlier run is shown with its own date.
  */
 const resultsDir = process.env.BENCH_RESULTS_DIR ?? 'bench/results';
-
-// Per-event costs within this factor of the smallest size's count as flat.
-const FLAT_WITHIN = 1.25;
-// The burst the expiry target is set for; a run with another burst is not judged against it.
-const BURST_TARGET_GRANTS = 100_000;
 
 interface TargetRow {
   scenario: string;
@@ -112,16 +113,14 @@ function latencyRows(report: RequestGrantReport): TargetRow[] {
 function expiryRows(report: ExpiryScaleReport): TargetRow[] {
   return report.sizes.flatMap((size) => {
     const at = `${size.size.toLocaleString('en')} active grants`;
-    const missed =
-      size.precision.runs.reduce((sum, run) => sum + run.missing, 0) +
-      size.restart.runs.reduce((sum, run) => sum + run.missing, 0);
+    const lateMissing = size.precision.runs.reduce((sum, run) => sum + run.missing, 0);
     const burstGrants = size.burst.runs[0]?.grants ?? 0;
-    const worstRestart = Math.max(size.restart.healthyMs.max, size.restart.firstDownFiredMs.max);
+    const restart = restartOutcome(size);
     return [
       {
         scenario: 'expiry precision',
         figure: `p99 lateness, ${at}`,
-        measured: `${fixed(size.precision.p99.median)} ms`,
+        measured: `${fixed(size.precision.p99.median)} ms, ${lateMissing} missing`,
         baseline: '—',
         target: `< ${EXPIRY_TARGETS.precisionP99Ms} ms`,
         met: size.precision.p99.median < EXPIRY_TARGETS.precisionP99Ms,
@@ -133,11 +132,10 @@ function expiryRows(report: ExpiryScaleReport): TargetRow[] {
         figure: `${burstGrants.toLocaleString('en')} due in one second, ${at}`,
         measured: `${fixed(size.burst.ms.median / 1000, 1)} s`,
         baseline: `raw UPDATE … RETURNING ${fixed(size.burst.baselineRate.median)} rows/s`,
-        target: `< ${EXPIRY_TARGETS.burstMs / 1000} s for ${BURST_TARGET_GRANTS.toLocaleString('en')}`,
-        met:
-          burstGrants === BURST_TARGET_GRANTS
-            ? size.burst.ms.median < EXPIRY_TARGETS.burstMs
-            : null,
+        target:
+          `< ${EXPIRY_TARGETS.burstMs / 1000} s for ` +
+          `${EXPIRY_TARGETS.burstGrants.toLocaleString('en')}, none missing`,
+        met: burstMet(size),
         runs: spread(size.burst.ms.runs, size.burst.ms.min / 1000, size.burst.ms.max / 1000, 1),
         measuredAt: report.startedAt,
       },
@@ -154,10 +152,12 @@ function expiryRows(report: ExpiryScaleReport): TargetRow[] {
       {
         scenario: 'restart',
         figure: `first deadline due while down fired, ${at}`,
-        measured: `${fixed(size.restart.firstDownFiredMs.median)} ms, ${missed} missed`,
+        measured:
+          `${fixed(size.restart.firstDownFiredMs.median)} ms (worst ${restart.worstMs}), ` +
+          `${restart.missed} missed, ${restart.twice} fired twice`,
         baseline: '—',
-        target: `< ${EXPIRY_TARGETS.restartMs} ms, none missed`,
-        met: worstRestart < EXPIRY_TARGETS.restartMs && missed === 0,
+        target: `< ${EXPIRY_TARGETS.restartMs} ms, none missed or fired twice`,
+        met: restart.met,
         runs: spread(
           size.restart.firstDownFiredMs.runs,
           size.restart.firstDownFiredMs.min,
@@ -261,7 +261,7 @@ function markdown(
       (row) =>
         `| ${row.scenario} | ${row.size.toLocaleString('en')} | ${fixed(row.perEventUs, 1)} | ` +
         `${fixed(row.factor, 2)} | ` +
-        `${row.factor <= FLAT_WITHIN && row.factor >= 1 / FLAT_WITHIN ? 'yes' : '**no**'} |`,
+        `${isFlat(row.factor) ? 'yes' : '**no**'} |`,
     ),
     '',
     // Request to grant's load curve, in request-grant.md's wording, under a heading of its own.

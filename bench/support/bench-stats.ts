@@ -55,3 +55,10 @@ export function percentile(sorted: readonly number[], rank: number): number {
 export function elapsedMs(started: bigint): number {
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
+
+/** A per-event cost within this factor of the smallest size's, either way, counts as flat. */
+export const FLAT_WITHIN = 1.25;
+
+export function isFlat(factor: number): boolean {
+  return factor <= FLAT_WITHIN && factor >= 1 / FLAT_WITHIN;
+}

@@ -1,17 +1,16 @@
 import { MachineFigures, writeReport } from './bench-report';
-import { LatencySummary, RunSummary } from './bench-stats';
+import { FLAT_WITHIN, isFlat, LatencySummary, RunSummary } from './bench-stats';
 import { ExactlyOnce } from './expiry-event.watch';
 import { ShapeCheck } from './expiry-seeder';
 
 export const TARGETS = {
   precisionP99Ms: 500,
   burstMs: 5000,
+  /** The burst the 5 s is set for; a run with another burst is not judged against it. */
+  burstGrants: 100_000,
   memoryMiB: 300,
   restartMs: 5000,
 };
-
-// Per-deadline costs within this factor of the smallest size's count as flat.
-const FLAT_WITHIN = 1.25;
 
 export interface PrecisionRun {
   activeGrants: number;
@@ -85,6 +84,36 @@ export interface ExpiryScaleReport {
   machine: MachineFigures;
   config: Record<string, number | number[]>;
   sizes: SizeResult[];
+}
+
+/**
+ * Whether the burst met its target: cleared in time with nothing missing; null when the run's
+ * burst was not the size the target is set for.
+ */
+export function burstMet(size: SizeResult): boolean | null {
+  if ((size.burst.runs[0]?.grants ?? 0) !== TARGETS.burstGrants) return null;
+  return (
+    size.burst.ms.median < TARGETS.burstMs && sum(size.burst.runs.map((run) => run.missing)) === 0
+  );
+}
+
+/** The restart figures behind its verdict: the worst run, and deadlines missed or fired twice. */
+export function restartOutcome(size: SizeResult): {
+  worstMs: number;
+  missed: number;
+  twice: number;
+  met: boolean;
+} {
+  const runs = size.restart.runs;
+  const missed = sum(runs.map((run) => run.exactlyOnce.missing));
+  const twice = sum(runs.map((run) => run.exactlyOnce.firedTwice));
+  const worstMs = Math.max(size.restart.healthyMs.max, size.restart.firstDownFiredMs.max);
+  return {
+    worstMs,
+    missed,
+    twice,
+    met: worstMs < TARGETS.restartMs && missed === 0 && twice === 0,
+  };
 }
 
 /** Writes `expiry-scale.json` and `expiry-scale.md`, replacing the last run's. */
@@ -171,10 +200,10 @@ export function expiryReportMarkdown(report: ExpiryScaleReport): string {
     '',
     ...report.sizes.map((size) =>
       verdict(
-        size.burst.ms.median < TARGETS.burstMs &&
-          sum(size.burst.runs.map((run) => run.missing)) === 0,
+        burstMet(size),
         `${size.size}: ${(size.burst.ms.median / 1000).toFixed(1)} s against a target of ` +
-          `${TARGETS.burstMs / 1000} s${over(size.burst.ms.median, TARGETS.burstMs)}; the raw ` +
+          `${TARGETS.burstMs / 1000} s for ${TARGETS.burstGrants}` +
+          `${over(size.burst.ms.median, TARGETS.burstMs)}; the raw ` +
           `UPDATE claims rows ${size.burst.baselineToBurst.median.toFixed(1)}× as fast as the ` +
           `service fires and publishes them. Runs in order: ` +
           `${size.burst.runs.map((run) => run.ms).join(', ')} ms; the expiry process was on CPU ` +
@@ -233,11 +262,9 @@ export function expiryReportMarkdown(report: ExpiryScaleReport): string {
     '',
     ...report.sizes.map((size) => {
       const runs = size.restart.runs;
-      const missed = sum(runs.map((run) => run.exactlyOnce.missing));
-      const twice = sum(runs.map((run) => run.exactlyOnce.firedTwice));
-      const worst = Math.max(size.restart.healthyMs.max, size.restart.firstDownFiredMs.max);
+      const { worstMs: worst, missed, twice, met } = restartOutcome(size);
       return verdict(
-        worst < TARGETS.restartMs && missed === 0 && twice === 0,
+        met,
         `${size.size}: serving HTTP after ${size.restart.healthyMs.median} ms and the first ` +
           `deadline due while down received after ${size.restart.firstDownFiredMs.median} ms ` +
           `(worst run ${worst} ms) against ${TARGETS.restartMs} ms; ` +
@@ -294,8 +321,7 @@ function flatness(sizes: SizeResult[]): string[] {
     ];
     return figures.map(([name, value, base]) => {
       const factor = value / base;
-      const flat = factor <= FLAT_WITHIN && factor >= 1 / FLAT_WITHIN;
-      return `- ${name} at ${size.size} is ${factor.toFixed(2)}× that at ${first.size}: ${flat ? 'flat' : 'not flat'}.`;
+      return `- ${name} at ${size.size} is ${factor.toFixed(2)}× that at ${first.size}: ${isFlat(factor) ? 'flat' : 'not flat'}.`;
     });
   });
 }
@@ -328,6 +354,7 @@ function sum(values: number[]): number {
   return values.reduce((total, value) => total + value, 0);
 }
 
-function verdict(met: boolean, text: string): string {
-  return `- ${met ? 'Met' : 'Missed'}. ${text}`;
+function verdict(met: boolean | null, text: string): string {
+  const word = met === null ? 'Not comparable' : met ? 'Met' : 'Missed';
+  return `- ${word}. ${text}`;
 }
