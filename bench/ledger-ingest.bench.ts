@@ -1,9 +1,8 @@
 // Usage: BENCH_ONLY=ledger-ingest npm run bench (bench.sh starts PostgreSQL and the broker).
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Admin, Kafka } from 'kafkajs';
 import { Client } from 'pg';
 import { DomainEvent, topicName } from '@app/contracts';
@@ -24,6 +23,12 @@ import { IngestReport, IngestSizeResult, writeIngestReport } from './support/ing
 import { DEFAULT_HISTORY, LedgerHistoryGenerator } from './support/ledger-history.generator';
 import { machineFigures, MachineFigures } from './support/bench-report';
 import { ServiceProcess } from './support/service-process';
+import {
+  CheckpointKey,
+  deploymentEnvironment,
+  ServicePlacement,
+  writeCheckpointKey,
+} from './support/service-env';
 import { freePort, log, positiveFromEnv, sizesFromEnv, sleep } from './support/bench-env';
 
 /**
@@ -107,11 +112,7 @@ class IngestBench {
     private readonly kafka: Kafka,
     private readonly admin: Admin,
     private readonly leftovers: Leftovers,
-    private readonly ledgerEnv: (
-      databaseUrl: string,
-      prefix: string,
-      port: number,
-    ) => NodeJS.ProcessEnv,
+    private readonly ledgerEnv: (placement: ServicePlacement) => NodeJS.ProcessEnv,
     private readonly baselineUrl: string,
   ) {}
 
@@ -224,7 +225,7 @@ class IngestBench {
       name: 'the ledger',
       main: config.ledgerMain,
       nodeArgs: config.ledgerNodeArgs,
-      env: this.ledgerEnv(databaseUrl, topics.prefix, port),
+      env: this.ledgerEnv({ databaseUrl, prefix: topics.prefix, port }),
       port,
       logFile: join(config.resultsDir, 'ledger-ingest.service.log'),
     });
@@ -533,27 +534,6 @@ async function prepareBaselineDatabase(url: string): Promise<void> {
   }
 }
 
-/** As scripts/stack.sh starts the ledger, with this run's database, prefix, port and fresh keys. */
-function ledgerEnvironment(keyFile: string) {
-  const jwtSecret = randomBytes(32).toString('hex');
-  const webhookSecret = randomBytes(32).toString('hex');
-  return (databaseUrl: string, prefix: string, port: number): NodeJS.ProcessEnv => ({
-    ...process.env,
-    JWT_SECRET: jwtSecret,
-    WEBHOOK_SIGNING_SECRET: webhookSecret,
-    LEDGER_CHECKPOINT_KEY: `@${keyFile}`,
-    DATABASE_URL: databaseUrl,
-    KAFKA_BROKERS: config.brokers,
-    KAFKA_TOPIC_PREFIX: prefix,
-    POLICY_FILE: process.env.POLICY_FILE ?? resolve('config/access-policies.yaml'),
-    NOTIFICATION_ROUTING_FILE:
-      process.env.NOTIFICATION_ROUTING_FILE ?? resolve('config/notification-routing.yaml'),
-    SMTP_URL: process.env.SMTP_URL ?? 'smtp://127.0.0.1:2525',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    HTTP_PORT: String(port),
-  });
-}
-
 const SECRETS = new Set(['JWT_SECRET', 'WEBHOOK_SIGNING_SECRET']);
 const SHOWN =
   /^(DATABASE_|KAFKA_|HTTP_|LOG_LEVEL|LEDGER_|ANOMALY_|JWT_|POLICY_FILE|NOTIFICATION_ROUTING_FILE|SMTP_URL)/;
@@ -589,7 +569,7 @@ async function machineOf(): Promise<MachineFigures> {
 async function cleanUp(
   leftovers: Leftovers,
   bench: IngestBench | null,
-  keyDir: string,
+  key: CheckpointKey,
 ): Promise<void> {
   const steps: [string, () => Promise<unknown>][] = [
     ['stop the ledger', async () => leftovers.ledger?.stop()],
@@ -607,7 +587,7 @@ async function cleanUp(
           () => Promise<unknown>,
         ],
     ),
-    ['remove the checkpoint key', () => rm(keyDir, { recursive: true, force: true })],
+    ['remove the checkpoint key', () => key.remove()],
   ];
   for (const [what, step] of steps) {
     await step().catch((error: unknown) => log(`cleanup: could not ${what}: ${String(error)}`));
@@ -618,13 +598,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const leftovers = new Leftovers();
   await mkdir(config.resultsDir, { recursive: true });
-  const keyDir = await mkdtemp(join(tmpdir(), 'jit-ledger-ingest-'));
-  const keyFile = join(keyDir, 'ledger-checkpoint.pem');
-  await writeFile(
-    keyFile,
-    generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }),
-    { mode: 0o600 },
-  );
+  const key = await writeCheckpointKey('jit-ledger-ingest');
   const baselineUrl = `${config.serverUrl}/jit_bench_ingest_${runId}_baseline`;
   const kafka = createKafkaClient({
     brokers: config.brokers.split(',').map((broker) => broker.trim()),
@@ -636,7 +610,7 @@ async function main(): Promise<void> {
   // Interrupted (Ctrl-C, a CI timeout): remove what was created, then exit.
   const interrupted = (signal: NodeJS.Signals) => {
     log(`${signal}: cleaning up`);
-    void cleanUp(leftovers, bench, keyDir).finally(() =>
+    void cleanUp(leftovers, bench, key).finally(() =>
       process.exit(signal === 'SIGINT' ? 130 : 143),
     );
   };
@@ -647,7 +621,7 @@ async function main(): Promise<void> {
     await admin.connect();
     leftovers.databases.add(baselineUrl);
     await prepareBaselineDatabase(baselineUrl);
-    const env = ledgerEnvironment(keyFile);
+    const env = deploymentEnvironment(key.file, config.brokers).forService;
     bench = new IngestBench(kafka, admin, leftovers, env, baselineUrl);
 
     const sizes: IngestSizeResult[] = [];
@@ -666,7 +640,11 @@ async function main(): Promise<void> {
         seed: config.seed,
         brokers: config.brokers,
         ledgerEnv: describedEnvironment(
-          env(`${config.serverUrl}/jit_bench_ingest_${runId}_0_0`, `bench-ingest-${runId}-0-0.`, 0),
+          env({
+            databaseUrl: `${config.serverUrl}/jit_bench_ingest_${runId}_0_0`,
+            prefix: `bench-ingest-${runId}-0-0.`,
+            port: 0,
+          }),
         ),
       },
       targets: { ratio: TARGET_RATIO, eventsPerSecond: TARGET_EVENTS_PER_SECOND },
@@ -675,7 +653,7 @@ async function main(): Promise<void> {
     const written = await writeIngestReport(report, config.resultsDir);
     log(`report: ${written.markdown} and ${written.json}`);
   } finally {
-    await cleanUp(leftovers, bench, keyDir);
+    await cleanUp(leftovers, bench, key);
     await admin.disconnect();
   }
 }

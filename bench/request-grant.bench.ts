@@ -1,8 +1,7 @@
 // Usage: BENCH_ONLY=request-grant npm run bench (bench.sh starts PostgreSQL and the broker).
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Admin, Kafka } from 'kafkajs';
 import { Client } from 'pg';
@@ -30,6 +29,7 @@ import {
   writeRequestGrantReport,
 } from './support/request-grant.report';
 import { ServiceProcess } from './support/service-process';
+import { deploymentEnvironment, writeCheckpointKey } from './support/service-env';
 
 /**
  * Request to grant: how long an auto-approved access request takes from the HTTP call to the
@@ -51,7 +51,6 @@ const config = {
   warmUp: positiveFromEnv('BENCH_LATENCY_WARM_UP', 100),
   pollMs: positiveFromEnv('BENCH_LATENCY_POLL_MS', 2),
   resultsDir: process.env.BENCH_RESULTS_DIR ?? 'bench/results',
-  policyFile: process.env.POLICY_FILE ?? resolve('config/access-policies.yaml'),
 };
 
 /**
@@ -449,30 +448,12 @@ function described(run: LatencyRun): string {
   );
 }
 
-function serviceEnvironment(
-  stack: Omit<Stack, 'services' | 'ports'>,
-  keyFile: string,
-  port: number,
-): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    JWT_SECRET: stack.jwtSecret,
-    WEBHOOK_SIGNING_SECRET: randomBytes(32).toString('hex'),
-    LEDGER_CHECKPOINT_KEY: `@${keyFile}`,
-    DATABASE_URL: stack.databaseUrl,
-    KAFKA_BROKERS: config.brokers,
-    KAFKA_TOPIC_PREFIX: stack.prefix,
-    POLICY_FILE: config.policyFile,
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    HTTP_PORT: String(port),
-  };
-}
-
 async function startStack(keyFile: string, kafka: Kafka): Promise<Stack> {
+  const environment = deploymentEnvironment(keyFile, config.brokers);
   const base = {
     databaseUrl: `${config.serverUrl}/jit_bench_latency_${runId}`,
     prefix: `bench-latency-${runId}.`,
-    jwtSecret: randomBytes(32).toString('hex'),
+    jwtSecret: environment.jwtSecret,
   };
   await createDatabaseIfMissing(base.databaseUrl);
   await ensureTopics(kafka, base.prefix);
@@ -484,7 +465,7 @@ async function startStack(keyFile: string, kafka: Kafka): Promise<Stack> {
     services[name] = new ServiceProcess({
       name: `the ${name} service`,
       main: `dist/apps/${name}/src/main.js`,
-      env: serviceEnvironment(base, keyFile, ports[name]),
+      env: environment.forService({ ...base, port: ports[name] }),
       port: ports[name],
       logFile: join(config.resultsDir, `request-grant.${name}.log`),
     });
@@ -518,13 +499,7 @@ async function stopStack(stack: Stack | null, admin: Admin): Promise<void> {
 async function main(): Promise<void> {
   const startedAt = new Date();
   await mkdir(config.resultsDir, { recursive: true });
-  const keyDir = await mkdtemp(join(tmpdir(), 'jit-request-grant-'));
-  const keyFile = join(keyDir, 'ledger-checkpoint.pem');
-  await writeFile(
-    keyFile,
-    generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }),
-    { mode: 0o600 },
-  );
+  const key = await writeCheckpointKey('jit-request-grant');
   const kafka = createKafkaClient({
     brokers: config.brokers.split(',').map((broker) => broker.trim()),
     clientId: 'jit-request-grant-bench',
@@ -541,7 +516,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    stack = await startStack(keyFile, kafka);
+    stack = await startStack(key.file, kafka);
     ledgerDb = new Client({ connectionString: stack.databaseUrl });
     await ledgerDb.connect();
     const version = await ledgerDb.query<{ server_version: string }>('SHOW server_version');
@@ -594,7 +569,7 @@ async function main(): Promise<void> {
     await ledgerDb?.end().catch(() => undefined);
     await stopStack(stack, admin);
     await admin.disconnect();
-    await rm(keyDir, { recursive: true, force: true });
+    await key.remove();
   }
 }
 
