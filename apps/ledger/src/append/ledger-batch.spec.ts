@@ -1,7 +1,7 @@
 import { DomainEvent } from '@app/contracts';
 import { GENESIS_LINK, verifyChain } from '../chain/hash-chain';
 import { anAccessRequested, aRequestApproved } from '../testing/ledger-event.builders';
-import { chainEvents, prepareEvent, selectNewEvents } from './ledger-batch';
+import { chainEvents, prepareEvent, selectNewEvents, selectNewEventsOfGroup } from './ledger-batch';
 
 const RECORDED_AT = new Date('2026-12-03T10:00:05.000Z');
 
@@ -30,6 +30,20 @@ describe(selectNewEvents.name, () => {
 
     expect(selectNewEvents(prepared(shouted), new Set([event.id]))).toEqual([]);
     expect(selectNewEvents(prepared(event, shouted), new Set())).toEqual(prepared(event));
+  });
+});
+
+describe(selectNewEventsOfGroup.name, () => {
+  it("keeps the new events of every batch in order and counts each batch's share", () => {
+    const held = anAccessRequested();
+    const shared = aRequestApproved();
+    const first = prepared(held, shared);
+    const second = prepared({ ...shared }, anAccessRequested());
+
+    const selection = selectNewEventsOfGroup([first, second], new Set([held.id]));
+
+    expect(selection.fresh).toEqual([first[1], second[1]]);
+    expect(selection.appended).toEqual([1, 1]);
   });
 });
 

@@ -49,6 +49,27 @@ export function selectNewEvents(
   return fresh;
 }
 
+/** What a group of batches appended together brings: the new events, and each batch's share. */
+export interface GroupSelection {
+  fresh: PreparedEvent[];
+  /** For each batch, in order, how many of its events are new; the rest are duplicates. */
+  appended: number[];
+}
+
+/**
+ * `selectNewEvents` over batches appended in one transaction, in order: an event that an earlier
+ * batch of the group brings counts as a duplicate in the later one.
+ */
+export function selectNewEventsOfGroup(
+  batches: readonly (readonly PreparedEvent[])[],
+  alreadyRecorded: ReadonlySet<string>,
+): GroupSelection {
+  const fresh = selectNewEvents(batches.flat(), alreadyRecorded);
+  const isFresh = new Set(fresh);
+  const appended = batches.map((batch) => batch.filter((prepared) => isFresh.has(prepared)).length);
+  return { fresh, appended };
+}
+
 /** Links events to the chain after `head`, with the next gap-free seqs, and returns the new head. */
 export function chainEvents(
   head: ChainLink,
