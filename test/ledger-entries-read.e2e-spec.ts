@@ -65,8 +65,8 @@ describe('reading ledger entries by seq (real PostgreSQL)', () => {
   });
 
   it('reads a page of a table its statistics have not seen without reading what follows it', async () => {
-    // Inserted in this transaction, never analyzed: what entries appended since the last
-    // autovacuum look like to the planner. Rolled back, so the later test starts empty.
+    // Inserted in this transaction, never analyzed: what a ledger no ANALYZE has seen yet looks
+    // like to the planner. Rolled back, so the later test starts empty.
     const plans = await withDatabase(namespace.databaseUrl, async (client) => {
       await client.query('BEGIN');
       try {

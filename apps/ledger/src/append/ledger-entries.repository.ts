@@ -107,10 +107,10 @@ export class LedgerEntriesRepository {
    * The first `limit` entries after `afterSeq`, up to and including `untilSeq`, in seq order.
    *
    * Seqs are gap-free, so those are the seqs right after `afterSeq`, and the range is read first
-   * bounded to `limit` seqs. Left to its statistics, PostgreSQL read every entry from `afterSeq`
-   * to `untilSeq` and sorted them for each page whenever the table had grown faster than its last
-   * ANALYZE (a bitmap scan it thought small): the audit publisher and the anomaly detector, a
-   * burst behind the head, spent most of their database time on it. A short page can only mean
+   * bounded to `limit` seqs. While the table has no statistics yet (a young ledger, or a server
+   * that runs with autovacuum off), PostgreSQL read every entry from `afterSeq` to `untilSeq` and
+   * sorted them for each page (a bitmap scan it thought small): the audit publisher and the anomaly
+   * detector, a burst behind the head, spent most of their database time on it. A short page means
    * the head, or entries missing from the chain; the rest of the range is then read as before,
    * so the result is the same either way.
    */
