@@ -55,7 +55,7 @@ async function readReport<T>(name: string): Promise<T | null> {
 
 const fixed = (value: number, digits = 0) => value.toFixed(digits);
 const spread = (runs: number, min: number, max: number, digits = 0) =>
-  `${runs} (${fixed(min, digits)}–${fixed(max, digits)})`;
+  runs === 1 ? '1' : `${runs} (${fixed(min, digits)}–${fixed(max, digits)})`;
 
 function ingestRows(report: IngestReport): TargetRow[] {
   return report.sizes.flatMap((size) => [

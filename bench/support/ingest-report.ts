@@ -77,7 +77,7 @@ export function ingestReportMarkdown(report: IngestReport): string {
       'each, into a copy of `ledger.ledger_entries` with its indexes and without its triggers. ' +
       'The baseline of a run is the slower of the two.',
     '',
-    `Sizes ${config.sizes.join(', ')}; ${config.runs} runs per size after ` +
+    `Sizes ${config.sizes.join(', ')}; ${config.runs} ${config.runs === 1 ? 'run' : 'runs'} per size after ` +
       `${config.warmUpRuns} warm-up run; batch size ${config.batchSize}; seed ${config.seed}; ` +
       `broker ${config.brokers}.`,
     '',

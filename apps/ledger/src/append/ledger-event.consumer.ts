@@ -11,9 +11,9 @@ export const LEDGER_CONSUMER_GROUP = 'jit-ledger';
 const MAX_BATCH_SIZE = 500;
 // kafkajs fetches from a broker, waits until every partition batch of that fetch is handled and
 // only then fetches again. The appender puts the batches handed over at the same time into one
-// transaction, so with as many at once as a deployment's topics have partitions, a fetch costs
-// one or two transactions instead of one per partition queued behind each other. A waiting batch
-// holds no database connection, only its records.
+// transaction, so with as many at once as a deployment's topics have partitions, a fetch costs a
+// few transactions instead of one per partition queued behind each other. A waiting batch holds
+// no database connection, only its records.
 const PARTITIONS_AT_ONCE = 12;
 
 /** Records every event of the access lifecycle, and every dead-lettered record, in the ledger. */
