@@ -5,7 +5,6 @@ import {
   ENTRY_RANGE_SQL,
   LedgerEntriesRepository,
   LedgerEntryRow,
-  SELECT_ENTRY,
   toStoredEntry,
 } from '../apps/ledger/src/append/ledger-entries.repository';
 import { ledgerMigrations } from '../apps/ledger/src/migrations';
@@ -34,11 +33,7 @@ async function plainRange(
   untilSeq: number,
   limit: number,
 ): Promise<number[]> {
-  const rows = await client.query<LedgerEntryRow>(
-    `SELECT ${SELECT_ENTRY} FROM ledger.ledger_entries
-     WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
-    [afterSeq, untilSeq, limit],
-  );
+  const rows = await client.query<LedgerEntryRow>(ENTRY_RANGE_SQL, [afterSeq, untilSeq, limit]);
   return rows.rows.map((row) => toStoredEntry(row).seq);
 }
 
