@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { DomainEvent } from '@app/contracts';
+import { DomainEvent, TopicPartitions } from '@app/contracts';
 import { ConsumedRecord } from '@app/messaging';
 import { ConsumerHost, TopicNames } from '@app/platform';
 import { AnomalyDetector } from '../anomalies/anomaly.detector';
@@ -11,10 +11,10 @@ export const LEDGER_CONSUMER_GROUP = 'jit-ledger';
 const MAX_BATCH_SIZE = 500;
 // kafkajs fetches from a broker, waits until every partition batch of that fetch is handled and
 // only then fetches again. The appender puts the batches handed over at the same time into one
-// transaction, so with as many at once as a deployment's topics have partitions, a fetch costs a
-// few transactions instead of one per partition queued behind each other. A waiting batch holds
-// no database connection, only its records.
-const PARTITIONS_AT_ONCE = 12;
+// transaction, so with as many at once as the access-events topic is created with partitions, a
+// fetch costs a few transactions instead of one per partition queued behind each other. A waiting
+// batch holds no database connection, only its records.
+const PARTITIONS_AT_ONCE = TopicPartitions.accessEvents;
 
 /** Records every event of the access lifecycle, and every dead-lettered record, in the ledger. */
 @Injectable()
