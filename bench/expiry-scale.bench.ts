@@ -43,7 +43,7 @@ const READY_TIMEOUT_MS = 120_000;
 const config = {
   serverUrl: process.env.BENCH_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432',
   brokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
-  sizes: sizesFromEnv('BENCH_EXPIRY_SIZES', [10_000, 100_000], 1000),
+  sizes: sizesFromEnv('BENCH_EXPIRY_SIZES', [10_000, 100_000, 1_000_000], 1000),
   runs: positiveFromEnv('BENCH_RUNS', 3),
   windowGrants: positiveFromEnv('BENCH_EXPIRY_WINDOW_GRANTS', 3000),
   windowMs: positiveFromEnv('BENCH_EXPIRY_WINDOW_MS', 20_000),

@@ -36,6 +36,8 @@ export interface IngestReport {
     sizes: number[];
     runs: number;
     warmUpRuns: number;
+    /** A larger size's warm-up ingests only its first this many events. */
+    warmUpMaxEvents: number;
     batchSize: number;
     pollIntervalMs: number;
     seed: number;
@@ -78,7 +80,8 @@ export function ingestReportMarkdown(report: IngestReport): string {
       'The baseline of a run is the slower of the two.',
     '',
     `Sizes ${config.sizes.join(', ')}; ${config.runs} ${config.runs === 1 ? 'run' : 'runs'} per size after ` +
-      `${config.warmUpRuns} warm-up run; batch size ${config.batchSize}; seed ${config.seed}; ` +
+      `${config.warmUpRuns} warm-up run (of at most the first ${config.warmUpMaxEvents} events); ` +
+      `batch size ${config.batchSize}; seed ${config.seed}; ` +
       `broker ${config.brokers}.`,
     '',
     ...report.sizes.flatMap((size) => sizeSection(size, targets)),
