@@ -8,6 +8,7 @@ import {
   burstMet,
   ExpiryScaleReport,
   restartOutcome,
+  SizeResult,
   TARGETS as EXPIRY_TARGETS,
 } from './support/expiry-scale.report';
 import { IngestReport } from './support/ingest-report';
@@ -21,8 +22,8 @@ import { ScaleReport } from './support/scale-report';
 
 /**
  * One page over every report in the results directory: each target with its figure, the raw
- * baseline from the same run, whether it was met and when it was measured, and how the cost per
- * event changes with size. A report left from an earlier run is shown with its own date.
+ * baseline from the same run, whether it was met and when it was measured, and how each figure
+ * measured at several sizes changes with size. A report left from an earlier run is shown with its own date.
  */
 const resultsDir = process.env.BENCH_RESULTS_DIR ?? 'bench/results';
 
@@ -40,10 +41,11 @@ interface TargetRow {
 
 interface CostRow {
   scenario: string;
+  /** What `value` is counted in, e.g. "µs per event". */
+  unit: string;
   size: number;
-  /** Microseconds per event (or deadline) at this size. */
-  perEventUs: number;
-  /** perEventUs over the smallest size's. */
+  value: number;
+  /** value over the smallest size's. */
   factor: number;
 }
 
@@ -185,39 +187,46 @@ function replayRows(report: ScaleReport): TargetRow[] {
   ];
 }
 
+interface CostSeries {
+  scenario: string;
+  unit: string;
+  points: { size: number; value: number }[];
+}
+
+const EXPIRY_SERIES: [scenario: string, unit: string, value: (size: SizeResult) => number][] = [
+  ['expiry burst, wall time', 'µs per deadline', (size) => size.burst.wallUsPerDeadline.median],
+  ['expiry burst, expiry CPU', 'µs per deadline', (size) => size.burst.cpuUsPerDeadline.median],
+  ['expiry precision, p99 lateness', 'ms', (size) => size.precision.p99.median],
+  ['expiry memory, VmHWM', 'MiB', (size) => size.memory.hwmKb / 1024],
+  ['restart, first overdue deadline fired', 'ms', (size) => size.restart.firstDownFiredMs.median],
+];
+
+/** Every figure measured at several sizes, each as a factor of its smallest size's. */
 function costRows(ingest: IngestReport | null, expiry: ExpiryScaleReport | null): CostRow[] {
-  const series: { scenario: string; points: { size: number; perEventUs: number }[] }[] = [];
+  const series: CostSeries[] = [];
   if (ingest) {
     series.push({
-      scenario: 'ledger ingest, wall µs per event',
-      points: ingest.sizes.map((size) => ({
-        size: size.events,
-        perEventUs: size.perEventUs.ingest,
-      })),
+      scenario: 'ledger ingest, wall time',
+      unit: 'µs per event',
+      points: ingest.sizes.map((size) => ({ size: size.events, value: size.perEventUs.ingest })),
     });
   }
   if (expiry) {
-    series.push({
-      scenario: 'expiry burst, wall µs per deadline',
-      points: expiry.sizes.map((size) => ({
-        size: size.size,
-        perEventUs: size.burst.wallUsPerDeadline.median,
-      })),
-    });
-    series.push({
-      scenario: 'expiry burst, expiry CPU µs per deadline',
-      points: expiry.sizes.map((size) => ({
-        size: size.size,
-        perEventUs: size.burst.cpuUsPerDeadline.median,
-      })),
-    });
+    for (const [scenario, unit, value] of EXPIRY_SERIES) {
+      series.push({
+        scenario,
+        unit,
+        points: expiry.sizes.map((size) => ({ size: size.size, value: value(size) })),
+      });
+    }
   }
-  return series.flatMap(({ scenario, points }) =>
+  return series.flatMap(({ scenario, unit, points }) =>
     points.map((point) => ({
       scenario,
+      unit,
       size: point.size,
-      perEventUs: point.perEventUs,
-      factor: point.perEventUs / (points[0]?.perEventUs ?? point.perEventUs),
+      value: point.value,
+      factor: point.value / (points[0]?.value ?? point.value),
     })),
   );
 }
@@ -248,19 +257,20 @@ function markdown(
     '',
     '## Scale of cost',
     '',
-    `Cost per event (per deadline for expiry) at each size, and as a factor of the smallest ` +
-      `size's; within ${FLAT_WITHIN}× either way counts as flat.`,
+    'Every figure measured at several sizes (events for ledger ingest, active grants for ' +
+      `expiry), at each size and as a factor of the smallest size's; within ${FLAT_WITHIN}× ` +
+      'either way counts as flat.',
     '',
     ...(costs.length === 0
       ? ['No report here measured several sizes (ledger-ingest and expiry-scale do).']
       : [
-          '| scenario | size | µs per event | × smallest size | flat |',
+          '| scenario | size | value | × smallest size | flat |',
           '| --- | --- | --- | --- | --- |',
         ]),
     ...costs.map(
       (row) =>
-        `| ${row.scenario} | ${row.size.toLocaleString('en')} | ${fixed(row.perEventUs, 1)} | ` +
-        `${fixed(row.factor, 2)} | ` +
+        `| ${row.scenario} | ${row.size.toLocaleString('en')} | ` +
+        `${fixed(row.value, 1)} ${row.unit} | ${fixed(row.factor, 2)} | ` +
         `${isFlat(row.factor) ? 'yes' : '**no**'} |`,
     ),
     '',
