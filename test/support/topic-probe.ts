@@ -23,11 +23,12 @@ export class TopicProbe {
     brokers: testBrokers,
     logLevel: logLevel.NOTHING,
   });
+  private readonly groupId = `test-probe-${randomUUID()}`;
   private consumer: Consumer | null = null;
   private producer: Producer | null = null;
 
   async watch(topics: string[]): Promise<void> {
-    this.consumer = this.kafka.consumer({ groupId: `test-probe-${randomUUID()}` });
+    this.consumer = this.kafka.consumer({ groupId: this.groupId });
     await this.consumer.connect();
     // Topics created a moment ago may not be in every metadata answer yet.
     await waitFor('the probe to subscribe', async () => {
@@ -92,7 +93,16 @@ export class TopicProbe {
   }
 
   async close(): Promise<void> {
-    await this.consumer?.disconnect();
     await this.producer?.disconnect();
+    if (!this.consumer) return;
+    await this.consumer.disconnect();
+    // Its group, so that test runs do not leave one on the broker per probe.
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await admin.deleteGroups([this.groupId]);
+    } finally {
+      await admin.disconnect();
+    }
   }
 }
