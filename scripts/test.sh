@@ -6,6 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/ensure-dependencies.sh
 bash scripts/ensure-postgres.sh
+bash scripts/ensure-kcat.sh
 bash scripts/kafka/broker.sh start
 
 npx jest --selectProjects unit
