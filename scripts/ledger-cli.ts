@@ -377,7 +377,8 @@ async function tail(
   io: CliIo,
 ): Promise<void> {
   const env = loadConfig(KafkaEnv, io.env);
-  const topic = new TopicNames(env.KAFKA_TOPIC_PREFIX).auditRecords;
+  const names = new TopicNames(env.KAFKA_TOPIC_PREFIX);
+  const topic = names.auditRecords;
   const kafka = new Kafka({
     clientId: 'jit-ledger-cli',
     brokers: env.KAFKA_BROKERS,
@@ -388,7 +389,7 @@ async function tail(
   // A group of its own that commits nothing: tailing never moves anyone else's offsets. The
   // short fetch wait lets Ctrl-C end the tail within a second: disconnecting waits for the fetch.
   const consumer = kafka.consumer({
-    groupId: `jit-ledger-cli-tail-${randomUUID()}`,
+    groupId: names.consumerGroup(`jit-ledger-cli-tail-${randomUUID()}`),
     maxWaitTimeInMs: 1000,
   });
   let printed = 0;
