@@ -22,8 +22,9 @@ import { ScaleReport } from './support/scale-report';
 
 /**
  * One page over every report in the results directory: each target with its figure, the raw
- * baseline from the same run, whether it was met and when it was measured, and how each figure
- * measured at several sizes changes with size. A report left from an earlier run is shown with its own date.
+ * baseline from the same run, whether it was met and when its run began, and how each figure
+ * measured at several sizes changes with size. A report left from an earlier run is shown with
+ * its own date.
  */
 const resultsDir = process.env.BENCH_RESULTS_DIR ?? 'bench/results';
 
@@ -131,7 +132,7 @@ function expiryRows(report: ExpiryScaleReport): TargetRow[] {
       },
       {
         scenario: 'expiry burst',
-        figure: `${burstGrants.toLocaleString('en')} due in one second, ${at}`,
+        figure: `${burstGrants.toLocaleString('en')} more due in one second, beside ${at}`,
         measured: `${fixed(size.burst.ms.median / 1000, 1)} s`,
         baseline: `raw UPDATE … RETURNING ${fixed(size.burst.baselineRate.median)} rows/s`,
         target:
@@ -173,10 +174,21 @@ function expiryRows(report: ExpiryScaleReport): TargetRow[] {
 
 function replayRows(report: ScaleReport): TargetRow[] {
   const { replay } = report;
+  const entries = `${report.entries.toLocaleString('en')} entries`;
+  const queryRows = report.queries.map((query) => ({
+    scenario: 'ledger query',
+    figure: `${query.name}, p99, ${entries}`,
+    measured: `${fixed(query.measured.p99, 2)} ms`,
+    baseline: `lookup by primary key p99 ${fixed(query.baseline.p99, 2)} ms`,
+    target: `< ${query.targetP99Ms} ms`,
+    met: query.measured.p99 < query.targetP99Ms,
+    runs: `${query.measured.samples} queries`,
+    measuredAt: report.startedAt,
+  }));
   return [
     {
       scenario: 'ledger replay',
-      figure: `${report.entries.toLocaleString('en')} entries, replay / raw scan`,
+      figure: `${entries}, replay / raw scan`,
       measured: `${fixed(replay.ratio.median, 2)}×`,
       baseline: `raw keyset scan ${fixed(replay.baseline.median)} ms`,
       target: replay.target === null ? '—' : `≤ ${replay.target}×`,
@@ -184,6 +196,7 @@ function replayRows(report: ScaleReport): TargetRow[] {
       runs: spread(replay.ratio.runs, replay.ratio.min, replay.ratio.max, 2),
       measuredAt: report.startedAt,
     },
+    ...queryRows,
   ];
 }
 
@@ -241,13 +254,15 @@ function markdown(
     '# Benchmark summary',
     '',
     'Every target of the benchmarks in this directory, next to the raw baseline measured in the ' +
-      'same run; "runs" is how many runs the median is of, with their range. Each report beside ' +
-      'this one has the configuration, the machine and the figures behind these.',
+      'same run where the target has one (expiry precision, memory and restart, and the ingest ' +
+      'rate, have absolute targets); "runs" is how many runs the median is of, with their range, ' +
+      'or how many queries a p99 is of; "run started" is when the report\'s run began. Each ' +
+      'report beside this one has the configuration, the machine and the figures behind these.',
     '',
     ...(missing.length > 0
       ? [`Not in this directory (not run, or run elsewhere): ${missing.join(', ')}.`, '']
       : []),
-    '| scenario | figure | measured | baseline | target | met | runs | measured at |',
+    '| scenario | figure | measured | baseline | target | met | runs | run started |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...targets.map(
       (row) =>

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes sure the PostgreSQL server named by DATABASE_URL answers. On a machine whose local
-# Debian cluster is installed but stopped, it starts that cluster; it never changes its settings.
+# Makes sure the PostgreSQL server at PGHOST:PGPORT (127.0.0.1:5432 unless set) answers. On a
+# machine whose local Debian cluster is installed but stopped, it starts that cluster; it never
+# changes its settings.
 set -euo pipefail
 host="${PGHOST:-127.0.0.1}"
 port="${PGPORT:-5432}"

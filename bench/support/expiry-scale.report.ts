@@ -130,8 +130,9 @@ export function expiryReportMarkdown(report: ExpiryScaleReport): string {
     '# Expiry at scale',
     '',
     `${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node.js ${machine.node}, ` +
-      `PostgreSQL ${machine.postgres}, one local Kafka broker; ${report.startedAt} to ` +
-      `${report.finishedAt}. A shared, noisy machine: the broker, PostgreSQL, the service and ` +
+      `PostgreSQL ${machine.postgres}, one local Kafka broker, load average ` +
+      `${machine.loadAverage.map((load) => load.toFixed(2)).join(' ')} at the start; ` +
+      `${report.startedAt} to ${report.finishedAt}. The broker, PostgreSQL, the service and ` +
       'this benchmark (which consumes every event itself) share its cores.',
     '',
     `Sizes ${(config.sizes as number[]).join(', ')} active grants; ${config.runs} ${config.runs === 1 ? 'run' : 'runs'} per figure ` +

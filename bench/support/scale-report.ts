@@ -57,8 +57,9 @@ export function scaleReportMarkdown(report: ScaleReport): string {
     '# Ledger at scale',
     '',
     `${report.entries.toLocaleString('en')} ledger entries; ${machine.cpus} × ${machine.cpuModel}, ` +
-      `${machine.memoryGb} GB, Node.js ${machine.node}, PostgreSQL ${machine.postgres}; ` +
-      `${report.startedAt} to ${report.finishedAt}.`,
+      `${machine.memoryGb} GB, Node.js ${machine.node}, PostgreSQL ${machine.postgres}, load ` +
+      `average ${machine.loadAverage.map((load) => load.toFixed(2)).join(' ')} at the start; ` +
+      `${report.startedAt} to ${report.finishedAt}; seed ${report.config.seed}.`,
     '',
     '## Replay',
     '',
