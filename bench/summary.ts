@@ -37,7 +37,7 @@ interface TargetRow {
   /** Null when the run measured another size than the target is set for. */
   met: boolean | null;
   runs: string;
-  measuredAt: string;
+  runStartedAt: string;
 }
 
 interface CostRow {
@@ -70,7 +70,7 @@ function ingestRows(report: IngestReport): TargetRow[] {
       target: `≥ ${report.targets.ratio}×`,
       met: size.ratio.median >= report.targets.ratio,
       runs: spread(size.ratio.runs, size.ratio.min, size.ratio.max, 2),
-      measuredAt: report.startedAt,
+      runStartedAt: report.startedAt,
     },
     {
       scenario: 'ledger ingest',
@@ -80,7 +80,7 @@ function ingestRows(report: IngestReport): TargetRow[] {
       target: `≥ ${report.targets.eventsPerSecond.toLocaleString('en')}`,
       met: size.ingest.median >= report.targets.eventsPerSecond,
       runs: spread(size.ingest.runs, size.ingest.min, size.ingest.max),
-      measuredAt: report.startedAt,
+      runStartedAt: report.startedAt,
     },
   ]);
 }
@@ -98,7 +98,7 @@ function latencyRows(report: RequestGrantReport): TargetRow[] {
       target: `≤ ${fixed(allowance, 1)} ms (hops × hop p50 + ${LATENCY_TARGETS.p50AllowanceMs})`,
       met: summary.p50OverAllowance.median <= 0,
       runs: spread(summary.p50.runs, summary.p50.min, summary.p50.max, 1),
-      measuredAt: report.startedAt,
+      runStartedAt: report.startedAt,
     },
     {
       scenario: 'request to grant',
@@ -108,7 +108,7 @@ function latencyRows(report: RequestGrantReport): TargetRow[] {
       target: `< ${LATENCY_TARGETS.p99Ms} ms`,
       met: summary.p99.median < LATENCY_TARGETS.p99Ms,
       runs: spread(summary.p99.runs, summary.p99.min, summary.p99.max, 1),
-      measuredAt: report.startedAt,
+      runStartedAt: report.startedAt,
     },
   ];
 }
@@ -128,7 +128,7 @@ function expiryRows(report: ExpiryScaleReport): TargetRow[] {
         target: `< ${EXPIRY_TARGETS.precisionP99Ms} ms`,
         met: size.precision.p99.median < EXPIRY_TARGETS.precisionP99Ms,
         runs: spread(size.precision.p99.runs, size.precision.p99.min, size.precision.p99.max),
-        measuredAt: report.startedAt,
+        runStartedAt: report.startedAt,
       },
       {
         scenario: 'expiry burst',
@@ -140,7 +140,7 @@ function expiryRows(report: ExpiryScaleReport): TargetRow[] {
           `${EXPIRY_TARGETS.burstGrants.toLocaleString('en')}, none missing`,
         met: burstMet(size),
         runs: spread(size.burst.ms.runs, size.burst.ms.min / 1000, size.burst.ms.max / 1000, 1),
-        measuredAt: report.startedAt,
+        runStartedAt: report.startedAt,
       },
       {
         scenario: 'expiry memory',
@@ -150,7 +150,7 @@ function expiryRows(report: ExpiryScaleReport): TargetRow[] {
         target: `< ${EXPIRY_TARGETS.memoryMiB} MiB`,
         met: size.memory.hwmKb / 1024 < EXPIRY_TARGETS.memoryMiB,
         runs: '—',
-        measuredAt: report.startedAt,
+        runStartedAt: report.startedAt,
       },
       {
         scenario: 'restart',
@@ -166,7 +166,7 @@ function expiryRows(report: ExpiryScaleReport): TargetRow[] {
           size.restart.firstDownFiredMs.min,
           size.restart.firstDownFiredMs.max,
         ),
-        measuredAt: report.startedAt,
+        runStartedAt: report.startedAt,
       },
     ];
   });
@@ -183,7 +183,7 @@ function replayRows(report: ScaleReport): TargetRow[] {
     target: `< ${query.targetP99Ms} ms`,
     met: query.measured.p99 < query.targetP99Ms,
     runs: `${query.measured.samples} queries`,
-    measuredAt: report.startedAt,
+    runStartedAt: report.startedAt,
   }));
   return [
     {
@@ -194,7 +194,7 @@ function replayRows(report: ScaleReport): TargetRow[] {
       target: replay.target === null ? '—' : `≤ ${replay.target}×`,
       met: replay.target === null || replay.ratio.median <= replay.target,
       runs: spread(replay.ratio.runs, replay.ratio.min, replay.ratio.max, 2),
-      measuredAt: report.startedAt,
+      runStartedAt: report.startedAt,
     },
     ...queryRows,
   ];
@@ -267,7 +267,7 @@ function markdown(
     ...targets.map(
       (row) =>
         `| ${row.scenario} | ${row.figure} | ${row.measured} | ${row.baseline} | ${row.target} | ` +
-        `${verdict(row.met)} | ${row.runs} | ${row.measuredAt.slice(0, 16)}Z |`,
+        `${verdict(row.met)} | ${row.runs} | ${row.runStartedAt.slice(0, 16)}Z |`,
     ),
     '',
     '## Scale of cost',
