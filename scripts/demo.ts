@@ -141,7 +141,8 @@ async function main(): Promise<void> {
     brokers: env.brokers,
     logLevel: logLevel.NOTHING,
   });
-  const consumer = kafka.consumer({ groupId: `jit-demo-${randomUUID()}` });
+  const groupId = `jit-demo-${randomUUID()}`;
+  const consumer = kafka.consumer({ groupId });
   const accessTopic = topicName('accessEvents', env.prefix);
   const auditTopic = topicName('auditRecords', env.prefix);
   let requestId = '';
@@ -227,8 +228,20 @@ async function main(): Promise<void> {
   out(`${time()}  hash chain   ${JSON.stringify(verified)}`);
 
   await consumer.disconnect();
+  await deleteGroup(kafka, groupId);
   stopReceiver();
   stopInbox();
+}
+
+// The demo's group is its own and commits nothing worth keeping; left behind, every run adds one.
+async function deleteGroup(kafka: Kafka, groupId: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteGroups([groupId]);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /**
