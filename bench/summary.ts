@@ -211,7 +211,11 @@ const EXPIRY_SERIES: [scenario: string, unit: string, value: (size: SizeResult) 
   ['expiry burst, expiry CPU', 'µs per deadline', (size) => size.burst.cpuUsPerDeadline.median],
   ['expiry precision, p99 lateness', 'ms', (size) => size.precision.p99.median],
   ['expiry memory, VmHWM', 'MiB', (size) => size.memory.hwmKb / 1024],
-  ['restart, first overdue deadline fired', 'ms', (size) => size.restart.firstDownFiredMs.median],
+  [
+    'restart, first deadline due while down fired',
+    'ms',
+    (size) => size.restart.firstDownFiredMs.median,
+  ],
 ];
 
 /** Every figure measured at several sizes, each as a factor of its smallest size's. */
@@ -254,8 +258,8 @@ function markdown(
     '# Benchmark summary',
     '',
     'Every target of the benchmarks in this directory, next to the raw baseline measured in the ' +
-      'same run where the target has one (expiry precision, memory and restart, and the ingest ' +
-      'rate, have absolute targets); "runs" is how many runs the median is of, with their range, ' +
+      'same run where there is one to compare with (expiry precision, memory and restart, and the ' +
+      'ingest rate, have none); "runs" is how many runs the median is of, with their range, ' +
       'or how many queries a p99 is of; "run started" is when the report\'s run began. Each ' +
       'report beside this one has the configuration, the machine and the figures behind these.',
     '',

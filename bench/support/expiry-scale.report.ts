@@ -136,7 +136,7 @@ export function expiryReportMarkdown(report: ExpiryScaleReport): string {
       'this benchmark (which consumes every event itself) share its cores.',
     '',
     `Sizes ${(config.sizes as number[]).join(', ')} active grants; ${config.runs} ${config.runs === 1 ? 'run' : 'runs'} per figure ` +
-      `after a warm-up; EXPIRY_POLL_INTERVAL_MS ${config.pollIntervalMs} and EXPIRY_BATCH_SIZE ` +
+      `(the precision runs and the raw claim after a warm-up of their own); EXPIRY_POLL_INTERVAL_MS ${config.pollIntervalMs} and EXPIRY_BATCH_SIZE ` +
       `${config.batchSize} (the defaults, left unset); ${config.partitions} partitions on the ` +
       'access-events topic. The built service (`node dist/apps/expiry/src/main.js`) runs as a ' +
       'child process with its own database and topic prefix.',
