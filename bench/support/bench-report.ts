@@ -25,6 +25,15 @@ export function machineFigures(postgres: string): MachineFigures {
   };
 }
 
+/** The machine as every report's first line names it, load average at the start included. */
+export function describeMachine(machine: MachineFigures): string {
+  const load = machine.loadAverage.map((value) => value.toFixed(2)).join(' ');
+  return (
+    `${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node.js ${machine.node}, ` +
+    `PostgreSQL ${machine.postgres}, load average ${load} at the start`
+  );
+}
+
 /** Writes `<name>.json` and `<name>.md` into `directory`, replacing the last run's. */
 export async function writeReport(
   directory: string,

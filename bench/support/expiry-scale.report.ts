@@ -1,4 +1,4 @@
-import { MachineFigures, writeReport } from './bench-report';
+import { describeMachine, MachineFigures, writeReport } from './bench-report';
 import { FLAT_WITHIN, isFlat, LatencySummary, RunSummary } from './bench-stats';
 import { ExactlyOnce } from './expiry-event.watch';
 import { ShapeCheck } from './expiry-seeder';
@@ -129,14 +129,14 @@ export function expiryReportMarkdown(report: ExpiryScaleReport): string {
   const lines = [
     '# Expiry at scale',
     '',
-    `${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node.js ${machine.node}, ` +
-      `PostgreSQL ${machine.postgres}, one local Kafka broker, load average ` +
-      `${machine.loadAverage.map((load) => load.toFixed(2)).join(' ')} at the start; ` +
+    `${describeMachine(machine)}, one local Kafka broker; ` +
       `${report.startedAt} to ${report.finishedAt}. The broker, PostgreSQL, the service and ` +
       'this benchmark (which consumes every event itself) share its cores.',
     '',
-    `Sizes ${(config.sizes as number[]).join(', ')} active grants; ${config.runs} ${config.runs === 1 ? 'run' : 'runs'} per figure ` +
-      `(the precision runs and the raw claim after a warm-up of their own); EXPIRY_POLL_INTERVAL_MS ${config.pollIntervalMs} and EXPIRY_BATCH_SIZE ` +
+    `Sizes ${(config.sizes as number[]).join(', ')} active grants; ` +
+      `${config.runs} ${config.runs === 1 ? 'run' : 'runs'} per figure (the precision runs and ` +
+      'the raw claim after a warm-up of their own); ' +
+      `EXPIRY_POLL_INTERVAL_MS ${config.pollIntervalMs} and EXPIRY_BATCH_SIZE ` +
       `${config.batchSize} (the defaults, left unset); ${config.partitions} partitions on the ` +
       'access-events topic. The built service (`node dist/apps/expiry/src/main.js`) runs as a ' +
       'child process with its own database and topic prefix.',

@@ -1,4 +1,4 @@
-import { MachineFigures, writeReport } from './bench-report';
+import { describeMachine, MachineFigures, writeReport } from './bench-report';
 import { RunSummary } from './bench-stats';
 
 /** The figures of one size: every rate in events per second, every duration in milliseconds. */
@@ -61,10 +61,7 @@ export function ingestReportMarkdown(report: IngestReport): string {
   const lines = [
     '# Ledger ingest',
     '',
-    `${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node.js ${machine.node}, ` +
-      `PostgreSQL ${machine.postgres}, load average at the start ` +
-      `${machine.loadAverage.map((load) => load.toFixed(2)).join(' ')}; ` +
-      `${report.startedAt} to ${report.finishedAt}.`,
+    `${describeMachine(machine)}; ${report.startedAt} to ${report.finishedAt}.`,
     '',
     'The real ledger service (`dist/apps/ledger/src/main.js`, a child process with its own ' +
       'database, topic prefix and checkpoint key) consumes events pre-produced into its ' +
@@ -79,7 +76,8 @@ export function ingestReportMarkdown(report: IngestReport): string {
       'each, into a copy of `ledger.ledger_entries` with its indexes and without its triggers. ' +
       'The baseline of a run is the slower of the two.',
     '',
-    `Sizes ${config.sizes.join(', ')}; ${config.runs} ${config.runs === 1 ? 'run' : 'runs'} per size after ` +
+    `Sizes ${config.sizes.join(', ')}; ` +
+      `${config.runs} ${config.runs === 1 ? 'run' : 'runs'} per size after ` +
       `${config.warmUpRuns} warm-up run (of at most the first ${config.warmUpMaxEvents} events); ` +
       `batch size ${config.batchSize}; seed ${config.seed}; ` +
       `broker ${config.brokers}.`,

@@ -1,5 +1,5 @@
 import { plot } from 'asciichart';
-import { MachineFigures, writeReport } from './bench-report';
+import { describeMachine, MachineFigures, writeReport } from './bench-report';
 import { LatencySummary, RunSummary, summarizeRuns } from './bench-stats';
 
 /**
@@ -104,9 +104,7 @@ export function requestGrantMarkdown(report: RequestGrantReport): string {
   const lines = [
     '# Request to grant',
     '',
-    `${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node.js ${machine.node}, ` +
-      `PostgreSQL ${machine.postgres}, one local Kafka broker, load average ` +
-      `${machine.loadAverage.map((value) => value.toFixed(1)).join(' ')} at the start; ` +
+    `${describeMachine(machine)}, one local Kafka broker; ` +
       `${report.startedAt} to ${report.finishedAt}. The services, PostgreSQL, the broker and ` +
       'this benchmark share the cores.',
     '',

@@ -1,4 +1,4 @@
-import { MachineFigures, writeReport } from './bench-report';
+import { describeMachine, MachineFigures, writeReport } from './bench-report';
 import { LatencySummary, RunSummary } from './bench-stats';
 
 /** A duration measured several times next to its raw baseline from the same runs. */
@@ -56,9 +56,7 @@ export function scaleReportMarkdown(report: ScaleReport): string {
   const lines = [
     '# Ledger at scale',
     '',
-    `${report.entries.toLocaleString('en')} ledger entries; ${machine.cpus} × ${machine.cpuModel}, ` +
-      `${machine.memoryGb} GB, Node.js ${machine.node}, PostgreSQL ${machine.postgres}, load ` +
-      `average ${machine.loadAverage.map((load) => load.toFixed(2)).join(' ')} at the start; ` +
+    `${report.entries.toLocaleString('en')} ledger entries; ${describeMachine(machine)}; ` +
       `${report.startedAt} to ${report.finishedAt}; seed ${report.config.seed}.`,
     '',
     '## Replay',
