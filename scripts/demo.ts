@@ -10,6 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { SMTPServer } from 'smtp-server';
 import { mintDevelopmentToken } from '@app/auth';
 import { Principal, topicName } from '@app/contracts';
+import { deleteConsumerGroups } from '@app/messaging';
 
 const env = {
   brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
@@ -228,20 +229,10 @@ async function main(): Promise<void> {
   out(`${time()}  hash chain   ${JSON.stringify(verified)}`);
 
   await consumer.disconnect();
-  await deleteGroup(kafka, groupId);
+  // The demo's group is its own; left behind, every run would add one.
+  await deleteConsumerGroups(kafka, [groupId]);
   stopReceiver();
   stopInbox();
-}
-
-// The demo's group is its own and commits nothing worth keeping; left behind, every run adds one.
-async function deleteGroup(kafka: Kafka, groupId: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.deleteGroups([groupId]);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import { deleteConsumerGroups } from '@app/messaging';
 import { waitFor } from './wait-for';
 import { testBrokers } from './test-namespace';
 
@@ -97,12 +98,6 @@ export class TopicProbe {
     if (!this.consumer) return;
     await this.consumer.disconnect();
     // Its group, so that test runs do not leave one on the broker per probe.
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      await admin.deleteGroups([this.groupId]);
-    } finally {
-      await admin.disconnect();
-    }
+    await deleteConsumerGroups(this.kafka, [this.groupId]);
   }
 }

@@ -29,6 +29,21 @@ export async function ensureTopics(kafka: Kafka, prefix: string): Promise<string
   }
 }
 
+/**
+ * Deletes consumer groups once their members have left, e.g. the throwaway group of a one-off
+ * reader, which would otherwise stay on the broker until its offsets expire.
+ */
+export async function deleteConsumerGroups(kafka: Kafka, groupIds: string[]): Promise<void> {
+  if (groupIds.length === 0) return;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteGroups(groupIds);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 function allTopics(prefix: string): { key: TopicKey; topic: string }[] {
   return (Object.keys(Topics) as TopicKey[]).map((key) => ({ key, topic: topicName(key, prefix) }));
 }
